@@ -1,0 +1,61 @@
+"""The core both the CLI and the library call: a Source in, a Document out.
+
+The cable grammar is tried first; a document it does not take goes to the article parser, and
+the reason the grammar gave is kept in the record's warnings.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+from cableparse import article, cable
+from cableparse.errors import NotACable, ParseError
+from cableparse.model import Document
+from cableparse.sources import Failure, Source, iter_sources
+
+__all__ = ["parse_path", "parse_source", "parse_sources", "parse_text"]
+
+
+def parse_source(src: Source) -> Document:
+    """Read one Source as a cable, or failing that as a news article."""
+    if src.hint == "article":
+        return article.parse_article(src, why_not_cable="the container marks it as an article")
+    try:
+        return cable.parse_cable(src)
+    except NotACable as exc:
+        if src.hint == "cable":
+            raise ParseError(f"not a readable cable: {exc}") from exc
+        return article.parse_article(src, why_not_cable=str(exc))
+
+
+def parse_text(text: str, source: str = "<text>") -> Document:
+    """Parse a document given as text. `source` names it in the record's provenance."""
+    data = text.encode("utf-8")
+    return parse_source(Source(name=source, data=data, text=text, encoding="utf-8", format="text"))
+
+
+def parse_sources(path: str | os.PathLike[str]) -> Iterator[Document | Failure]:
+    """Every document under a path, or a Failure naming the input and the problem."""
+    for item in iter_sources(path):
+        if isinstance(item, Failure):
+            yield item
+            continue
+        try:
+            yield parse_source(item)
+        except ParseError as exc:
+            yield Failure(item.name, str(exc))
+
+
+def parse_path(
+    path: str | os.PathLike[str], on_error: Callable[[Failure], None] | None = None
+) -> Iterator[Document]:
+    """Documents under a file or folder. A bad input raises ParseError, unless `on_error` is
+    given: then it is called with the Failure and the rest of the inputs are still read."""
+    for item in parse_sources(path):
+        if isinstance(item, Failure):
+            if on_error is None:
+                raise ParseError(str(item))
+            on_error(item)
+        else:
+            yield item
