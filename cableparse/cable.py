@@ -1,11 +1,938 @@
-"""Cable-formatted text to a Document: grammar, repairs, spans."""
+"""Cable-formatted text to a Document: the grammar's tree to the model, with repairs and spans.
+
+The lexer (cableparse/lexer.py) turns lines into tokens, the grammar (grammars/cable.lark) puts
+them in order, and this module reads each part's fields. Every repair is written into the
+record's warnings; every field keeps the span of the lines it was read from.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import attrs
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedInput
+from lark.lexer import Lexer
+
+from cableparse import ids, lexer
 from cableparse.errors import NotACable
-from cableparse.model import Document
+from cableparse.model import (
+    Cable,
+    ClassifiedBy,
+    Document,
+    Paragraph,
+    Provenance,
+    Recipient,
+    Reference,
+    Section,
+    Span,
+)
+from cableparse.normalize import join_lines, squash, unmark
 from cableparse.sources import Source
+from cableparse.version import PARSER_VERSION
+
+TERMINALS = (
+    "NOTICE STRAY META STAMP NOISE TID ROUTING DTG FM TO INFO XMT ADDR BANNER HANDLING EO TAGS "
+    "SUBJECT REF CLASSBY CONT PAGE CLASSLINE RULE TRAILER PARA TEXT HEADING BLANK SIGNATURE REPEAT"
+)
+
+
+def grammar_text() -> str:
+    """The grammar: shipped inside the wheel, or read from the repository's grammars/."""
+    shipped = resources.files("cableparse").joinpath("grammars/cable.lark")
+    if shipped.is_file():
+        return shipped.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parent.parent / "grammars" / "cable.lark").read_text(
+        encoding="utf-8"
+    )
+
+
+class _Tokens(Lexer):
+    """Hands lark the tokens cableparse.lexer already made (lark's custom-lexer hook)."""
+
+    def __init__(self, lexer_conf: object) -> None:
+        pass
+
+    def lex(self, data: Sequence[Token]) -> Iterable[Token]:  # type: ignore[override]
+        return iter(data)
+
+
+@cache
+def parser() -> Lark:
+    return Lark(
+        grammar_text() + f"\n%declare {TERMINALS}\n",
+        parser="lalr",
+        lexer=_Tokens,
+        maybe_placeholders=False,
+    )
+
+
+# ---- field readers ---------------------------------------------------------------------------
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1
+    )
+}
+PRECEDENCE = {"Z": "FLASH", "O": "IMMEDIATE", "P": "PRIORITY", "R": "ROUTINE"}
+PRECEDENCE_WORDS = ("NIACT IMMEDIATE", "IMMEDIATE", "PRIORITY", "ROUTINE", "FLASH")
+_DTG = re.compile(r"(\d{2})(\d{2})(\d{2})Z\s+([A-Za-z]{3})\s+(\d{2,4})")
+_META_DATE = re.compile(r"date:\s*(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2}))?", re.I)
+
+
+def full_year(year: str) -> int:
+    """Two-digit cable years: Cablegate runs from 1966 to 2010."""
+    y = int(year)
+    if len(year) == 4:
+        return y
+    return 1900 + y if y >= 50 else 2000 + y
+
+
+def dtg_date(dtg: str) -> str | None:
+    """'010335Z JUN 09' -> '2009-06-01T03:35:00Z'; None when it is not a real date."""
+    m = _DTG.search(dtg)
+    if not m:
+        return None
+    day, hour, minute, mon, year = m.groups()
+    month = MONTHS.get(mon.upper())
+    if month is None:
+        return None
+    try:
+        when = datetime(full_year(year), month, int(day), int(hour), int(minute))
+    except ValueError:
+        return None
+    return when.strftime("%Y-%m-%dT%H:%M:00Z")
+
+
+def meta_date(line: str) -> str | None:
+    """A scrape's 'date: 1/4/1993 22:51' (month first) as ISO 8601."""
+    m = _META_DATE.search(line)
+    if not m:
+        return None
+    mon, day, year, hour, minute = m.groups()
+    try:
+        when = datetime(int(year), int(mon), int(day), int(hour or 0), int(minute or 0))
+    except ValueError:
+        return None
+    if hour is None:
+        return when.strftime("%Y-%m-%d")
+    return when.strftime("%Y-%m-%dT%H:%M:00Z")
+
+
+_ROUTE = re.compile(r"^(R[A-Z0-9]{3,})/(.*)$")
+_MCN = re.compile(r"\s(\d{1,5})$")
+
+
+def recipient(line: str, keyword: str | None) -> Recipient | None:
+    """'TO RUEHC/SECSTATE WASHDC IMMEDIATE 1280' -> route, name, precedence, MCN."""
+    text = squash(line)
+    if keyword and text.upper().startswith(keyword + " "):
+        text = text[len(keyword) + 1 :]
+    if not text:
+        return None
+    route = None
+    m = _ROUTE.match(text)
+    if m:
+        route, text = m.group(1), m.group(2).strip()
+    mcn = None
+    m2 = _MCN.search(" " + text)
+    if m2:
+        mcn = m2.group(1)
+        text = text[: len(text) - len(mcn)].rstrip()
+    precedence = None
+    for word in PRECEDENCE_WORDS:
+        if text == word or text.endswith(" " + word):
+            precedence = word
+            text = text[: len(text) - len(word)].rstrip()
+            break
+    if not text:
+        return None
+    return Recipient(name=text, route=route, precedence=precedence, mcn=mcn)
+
+
+def classification(cls: str, caveats: str, handling: Sequence[str]) -> str:
+    """The banner's classification as WikiLeaks indexes it."""
+    word = re.sub(r"\s", "", cls.upper())
+    marks = {squash(h).upper() for h in handling} | set(re.findall(r"[A-Z]+", caveats.upper()))
+    caveat_text = re.sub(r"\s", "", caveats.upper())
+    if word.startswith("UNCLAS"):
+        sensitive = "SENSITIVE" in marks or "SBU" in marks or "EFTO" in caveat_text
+        return "UNCLASSIFIED//FOR OFFICIAL USE ONLY" if sensitive else "UNCLASSIFIED"
+    base = {
+        "TOPSECRET": "TOP SECRET",
+        "SECRET": "SECRET",
+        "CONFIDENTIAL": "CONFIDENTIAL",
+        "LIMITEDOFFICIALUSE": "LIMITED OFFICIAL USE",
+    }.get(word, word)
+    if "NOFORN" in marks or "NF" in marks or any(h.startswith("NOFORN") for h in marks):
+        return base + "//NOFORN"
+    return base
+
+
+_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9/&.-]*(?:\s*\([^()\n]{1,80}\))?")
+
+
+def tags(text: str) -> tuple[str, ...]:
+    text = re.sub(r"^\s*TAGS\s*:?", "", unmark(text), flags=re.I)
+    out: list[str] = []
+    for m in _TAG.finditer(text):
+        tag = squash(m.group(0)).upper().rstrip(".")
+        if tag and tag not in out:
+            out.append(tag)
+    return tuple(out)
+
+
+_LEAD_MARKING = re.compile(r"^\(\s?[A-Z]{1,4}(?:\s?/{1,2}\s?[A-Z]{1,6})*\s?\)\s*")
+
+
+def subject(lines: Sequence[str]) -> str | None:
+    first = re.sub(r"^\s*SUBJ(?:ECT)?\b\s*:?", "", lines[0], flags=re.I)
+    rest = [re.sub(r"^\s*-\s+", "", ln) for ln in lines[1:]]
+    text = squash(unmark(" ".join([first, *rest])))
+    text = _LEAD_MARKING.sub("", text)
+    return text or None
+
+
+_DECL = re.compile(r"DECL(?:ASSIFY)?\s*(?:ON)?\s*:?\s*(\d{1,2})/(\d{1,2})/(\d{2,4})", re.I)
+_EO = re.compile(r"E\.?\s?O\.?\s*(\d{4,5})", re.I)
+
+
+def eo(text: str) -> tuple[str | None, str | None]:
+    """'E.O. 12958: DECL: 05/24/2019' -> ('12958', '2019-05-24')."""
+    m = _EO.search(text)
+    number = m.group(1) if m else None
+    d = _DECL.search(text)
+    declassify = None
+    if d:
+        mon, day, year = d.groups()
+        yyyy = full_year(year) if len(year) == 2 else int(year)
+        try:
+            declassify = datetime(yyyy, int(mon), int(day)).strftime("%Y-%m-%d")
+        except ValueError:
+            declassify = None
+    return number, declassify
+
+
+_REASON = re.compile(r"(\d\.\d)\s*(\(?[a-hA-H](?:[\s,/&]*(?:and\s+|or\s+)?\(?[a-hA-H]\)?)*\)?)")
+
+
+def reasons(text: str) -> tuple[str, ...]:
+    """'Reasons: 1.4 (b, d)' -> ('1.4(b)', '1.4(d)')."""
+    out: list[str] = []
+    for m in _REASON.finditer(text):
+        for letter in re.findall(r"(?<![A-Za-z])([a-hA-H])(?![A-Za-z])", m.group(2)):
+            reason = f"{m.group(1)}({letter.lower()})"
+            if reason not in out:
+                out.append(reason)
+    return tuple(out)
+
+
+_TITLE_WORDS = frozenset(
+    [
+        "ambassador",
+        "charge",
+        "chargé",
+        "d'affaires",
+        "affaires",
+        "a.i.",
+        "dcm",
+        "deputy",
+        "chief",
+        "of",
+        "mission",
+        "acting",
+        "political",
+        "economic",
+        "politcal",
+        "polecon",
+        "pol",
+        "econ",
+        "pol/econ",
+        "counselor",
+        "counsellor",
+        "officer",
+        "officers",
+        "section",
+        "consul",
+        "general",
+        "consul-general",
+        "principal",
+        "minister",
+        "secretary",
+        "assistant",
+        "director",
+        "head",
+        "mission",
+        "for",
+        "the",
+        "and",
+        "public",
+        "affairs",
+        "management",
+        "regional",
+        "security",
+        "polmil",
+        "pol-mil",
+        "military",
+        "advisor",
+        "adviser",
+        "attache",
+        "attaché",
+        "defense",
+        "senior",
+        "coordinator",
+        "special",
+        "envoy",
+        "representative",
+        "permanent",
+        "alternate",
+        "under",
+        "usun",
+        "us",
+        "u.s.",
+        "ambassador-at-large",
+        "by",
+    ]
+)
+_CLASSBY_SPLIT = re.compile(
+    r"[,;.]?\s*(?:\b(?:for|per)\s+)?\breasons?\b|[,;.]?\s*\bE\.?O\.?\s*\d|,?\s+per\s+\d", re.I
+)
+
+
+def classified_by(text: str) -> ClassifiedBy:
+    """'Classified By: Ambassador Anne E. Derse. Reasons: 1.4 (b, d)' -> title and name."""
+    body = re.sub(r"^\s*(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\s*:?\s*", "", text, flags=re.I)
+    who = _CLASSBY_SPLIT.split(body, maxsplit=1)[0]
+    who = squash(who).strip(" ,.;:")
+    words = who.split()
+    k = 0
+    while k < len(words) - 1 and words[k].lower().strip(",.:") in _TITLE_WORDS:
+        k += 1
+    title = " ".join(words[:k]).strip(" ,") or None
+    name = " ".join(words[k:]).strip(" ,") or None
+    if name and not any(c.isalpha() for c in name):
+        name = None
+    return ClassifiedBy(text=squash(text), name=name, title=title)
+
+
+# Multi-word station names as REF lists write them; longest first.
+_MULTIWORD_STATIONS = sorted(
+    (
+        tuple(s.split())
+        for s in """USUN NEW YORK|NEW YORK|NEW DELHI|THE HAGUE|BUENOS AIRES|RIO DE JANEIRO|
+        SAO PAULO|        HO CHI MINH CITY|TEL AVIV|KUALA LUMPUR|PORT AU PRINCE|ADDIS ABABA|DAR ES SALAAM|SAN JOSE|
+        SAN SALVADOR|SANTO DOMINGO|PANAMA CITY|GUATEMALA CITY|MEXICO CITY|HONG KONG|ABU DHABI|
+        LA PAZ|PORT LOUIS|PORT MORESBY|PORT OF SPAIN|CIUDAD JUAREZ|NUEVO LAREDO|ST PETERSBURG|
+        SAINT PETERSBURG|CAPE TOWN|BANDAR SERI BEGAWAN|USEU BRUSSELS|UNVIE VIENNA|USEC BRUSSELS|
+        US MISSION GENEVA|USMISSION GENEVA|SAN SALVADOR|KUWAIT CITY|VATICAN CITY|HOLY SEE|
+        RIYADH|SRI JAYAWARDENEPURA|BANJA LUKA|SAN PEDRO SULA|PUERTO PRINCESA""".replace(
+            "\n", ""
+        ).split("|")
+        if len(s.split()) > 1
+    ),
+    key=len,
+    reverse=True,
+)
+_REF_CITE = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})\s+)?([A-Z][A-Z-]*)\s+0*(\d{1,7})(?![\d/])")
+_NOT_STATIONS = frozenset(
+    [
+        "PARA",
+        "PARAS",
+        "PARAGRAPH",
+        "REF",
+        "REFTEL",
+        "AND",
+        "OR",
+        "OF",
+        "THE",
+        "NO",
+        "NR",
+        "NUMBER",
+        "DTD",
+        "DATED",
+        "OF",
+        "ON",
+        "IN",
+        "AT",
+        "TO",
+        "FROM",
+        "NOV",
+        "DEC",
+        "JAN",
+        "FEB",
+        "MAR",
+        "APR",
+        "MAY",
+        "JUN",
+        "JUL",
+        "AUG",
+        "SEP",
+        "OCT",
+        "SEPT",
+        "CA",
+        "PAGE",
+        "SECTION",
+    ]
+)
+_REF_LABEL = re.compile(r"(?:^|(?<=\s))¶?\(?([A-Z])\s?[.)](?:\s+\(?[A-Z]\s?\))?\s+")
+
+
+def references(
+    text: str, year: int | None, own_id: str | None
+) -> tuple[tuple[Reference, ...], list[str]]:
+    """A REF section's text to its items; a cable's citation of itself is dropped."""
+    warnings: list[str] = []
+    body = squash(unmark(re.sub(r"^\s*REF(?:S|TELS?|ERENCES?)?\s*:\s*", "", text, flags=re.I)))
+    if not body:
+        return (), warnings
+    items: list[tuple[str | None, str]] = []
+    labels = list(_REF_LABEL.finditer(body))
+    if labels and labels[0].start() == 0:
+        for k, m in enumerate(labels):
+            end = labels[k + 1].start() if k + 1 < len(labels) else len(body)
+            items.append((m.group(1), body[m.end() : end].strip(" ;,")))
+    else:
+        items.extend((None, part.strip()) for part in re.split(r";\s*", body) if part.strip())
+    out: list[Reference] = []
+    for label, item in items:
+        ref_id = cited_cable(item, year)
+        kind = "cable" if ref_id else "other"
+        upper = item.upper()
+        if re.search(r"\bE-?MAILS?\b", upper):
+            kind = "email"
+        elif re.search(r"\bTEL(?:E)?CONS?\b|\bPHONE\b|\bTELEPHONE\b", upper):
+            kind = "telcon"
+        if ref_id and own_id and ref_id == own_id:
+            warnings.append(f"dropped a reference to the cable itself: REF {label or ''} {item}")
+            continue
+        out.append(Reference(text=item, label=label, kind=kind, id=ref_id))  # type: ignore[arg-type]
+    return tuple(out), warnings
+
+
+def cited_cable(item: str, year: int | None) -> str | None:
+    """'2008 BAKU 1069 AND PREVIOUS' -> '08BAKU1069'; a year-less citation takes `year`."""
+    words = item.upper().replace(",", " ").split()
+    text = " ".join(words)
+    for m in _REF_CITE.finditer(text):
+        cite_year, station, serial = m.group(1), m.group(2), m.group(3)
+        if station in _NOT_STATIONS or len(station) < 3:
+            continue
+        # Widen to a known multi-word station ending at this word ("USUN NEW YORK 258").
+        before = text[: m.start(2)].split()
+        for multi in _MULTIWORD_STATIONS:
+            n = len(multi) - 1
+            if multi[-1] == station and tuple(before[-n:]) == multi[:-1]:
+                station = " ".join(multi)
+                prefix = before[:-n]
+                cite_year = (
+                    prefix[-1] if prefix and re.fullmatch(r"\d{2}|\d{4}", prefix[-1]) else None
+                )
+                break
+        y = cite_year if cite_year else (str(year) if year is not None else None)
+        if y is None:
+            return None
+        return ids.reference_id(station, int(serial), y)
+    return None
+
+
+_SUMMARY_START = re.compile(r"\b(?:BEGIN\s+)?SUMMARY\s*(?:AND\s+COMMENT\s*)?[:.\-]+\s*", re.I)
+_SUMMARY_END = re.compile(r"\bEND\s+(?:OF\s+)?SUMMARY\b\.?", re.I)
+
+
+def summary(paragraphs: Sequence[Paragraph]) -> str | None:
+    """The text between SUMMARY and END SUMMARY (or the paragraphs under a SUMMARY heading)."""
+    parts: list[str] = []
+    inside = False
+    for para in paragraphs[:12]:
+        text = para.text
+        if not inside:
+            m = _SUMMARY_START.search(text[:200])
+            if m and not _SUMMARY_END.match(text, m.start()):
+                inside, text = True, text[m.end() :]
+            elif para.heading and para.heading.upper().strip(" :") == "SUMMARY":
+                inside = True
+            else:
+                continue
+        end = _SUMMARY_END.search(text)
+        if end:
+            parts.append(text[: end.start()].strip())
+            return squash(" ".join(p for p in parts if p)) or None
+        parts.append(text.strip())
+    return None
+
+
+# ---- the tree to the model -------------------------------------------------------------------
+
+
+@attrs.define
+class _Parts:
+    """What the tree holds, as tokens; read into fields by CableReader."""
+
+    preamble: list[Token] = attrs.Factory(list)
+    transmission: list[Token] = attrs.Factory(list)
+    dtg: Token | None = None
+    from_: Token | None = None
+    to: list[Token] = attrs.Factory(list)
+    info: list[Token] = attrs.Factory(list)
+    xmt: list[Token] = attrs.Factory(list)
+    banner: Token | None = None
+    front: list[tuple[str, list[Token]]] = attrs.Factory(list)
+    blocks: list[tuple[str, list[Token]]] = attrs.Factory(list)
+    signature: Token | None = None
+
+
+def _tokens(tree: Tree[Token]) -> list[Token]:
+    return [t for t in tree.scan_values(lambda v: isinstance(v, Token))]
+
+
+def collect(tree: Tree[Token]) -> _Parts:
+    parts = _Parts()
+    for child in tree.children:
+        if not isinstance(child, Tree):
+            continue
+        if child.data == "preamble":
+            parts.preamble = _tokens(child)
+        elif child.data == "header":
+            for sub in child.children:
+                if not isinstance(sub, Tree):
+                    continue
+                toks = _tokens(sub)
+                if sub.data == "transmission":
+                    parts.transmission = toks
+                elif sub.data == "dtg":
+                    parts.dtg = toks[0]
+                elif sub.data == "from_":
+                    parts.from_ = toks[0]
+                elif sub.data == "to_":
+                    parts.to = toks
+                elif sub.data == "info":
+                    parts.info = toks
+                elif sub.data == "xmt":
+                    parts.xmt.extend(toks)
+        elif child.data == "banner":
+            parts.banner = _tokens(child)[0]
+        elif child.data == "front":
+            for sub in child.children:
+                if isinstance(sub, Tree):
+                    parts.front.append((str(sub.data), _tokens(sub)))
+                else:
+                    parts.front.append((sub.type, [sub]))
+        elif child.data == "body":
+            for sub in child.children:
+                if not isinstance(sub, Tree):
+                    continue
+                if sub.data == "signature":
+                    parts.signature = _tokens(sub)[0]
+                else:
+                    parts.blocks.append((str(sub.data), _tokens(sub)))
+    return parts
+
+
+def _span(tokens: Sequence[Token]) -> Span:
+    content = [t for t in tokens if t.type not in ("BLANK",) and str(t).strip()]
+    if not content:
+        content = list(tokens)
+    return (content[0].start_pos or 0, content[-1].end_pos or 0)
+
+
+_CONTENT = frozenset({"PARA", "TEXT", "HEADING"})
+
+
+@attrs.define
+class CableReader:
+    """Reads one cable's parts into a Document."""
+
+    src: Source
+    parts: _Parts
+    warnings: list[str] = attrs.Factory(list)
+    spans: dict[str, Span] = attrs.Factory(dict)
+    numbers: dict[int, int] = attrs.Factory(dict)  # a PARA token's offset -> its real number
+    meta: dict[str, str] = attrs.Factory(dict)
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def read(self) -> Document:
+        p = self.parts
+        src = self.src
+        handling = self.handling()
+        station, serial, section, cls_word, caveats = self.banner()
+        if station is None or serial is None:
+            raise NotACable("no banner line naming the station and serial number")
+
+        self.meta = self.metadata()
+        date = self.external("date", self.date(), "date")
+        year = int(date[:4]) if date else None
+        ref_id = ids.reference_id(station, serial, year) if year is not None else None
+        ext_ref = self.meta.get("reference_id") or self.reference_from_name(station, serial)
+        if ext_ref:
+            ext_canon = ids.canonical_id(ext_ref)
+            if ref_id and ext_canon and ext_canon != ref_id:
+                self.warn(
+                    f"reference id {ref_id} read from the text differs from the source's "
+                    f"{ext_ref}; the source's is used"
+                )
+            ref_id = ext_canon or ref_id
+        cls = classification(cls_word, caveats, handling) if cls_word else None
+        cls = self.external("classification", cls, "classification")
+
+        eo_number = declassify = None
+        tag_list: tuple[str, ...] = ()
+        subj: str | None = None
+        refs: list[Reference] = []
+        cby: ClassifiedBy | None = None
+        reason_list: tuple[str, ...] = ()
+        for kind, toks in p.front:
+            lines = [str(t) for t in toks]
+            if kind == "eo":
+                eo_number, declassify = eo(" ".join(lines))
+                self.spans.setdefault("eo", _span(toks))
+            elif kind == "tags":
+                tag_list = tag_list + tuple(t for t in tags(" ".join(lines)) if t not in tag_list)
+                self.spans.setdefault("tags", _span(toks))
+            elif kind == "subject" and subj is None:
+                subj = subject(lines)
+                self.spans["subject"] = _span(toks)
+            elif kind == "ref":
+                found, notes = references(" ".join(lines), year, ref_id)
+                refs.extend(found)
+                for note in notes:
+                    self.warn(note)
+                self.spans.setdefault("references", _span(toks))
+            elif kind == "classified_by" and cby is None:
+                cby = classified_by(" ".join(lines))
+                reason_list = reasons(" ".join(lines))
+                self.spans["classified_by"] = _span(toks)
+        if subj is None:
+            subj = self.external("title", None, "title")
+
+        paragraphs = self.paragraphs()
+        signed: tuple[str, ...] = ()
+        if p.signature is not None:
+            name = re.sub(r"[^A-Za-z'./ -]", "", str(p.signature)).strip(" ./")
+            signed = (name,) if name else ()
+            self.spans["signature"] = _span([p.signature])
+
+        prec = None
+        dtg_text = None
+        if p.dtg is not None:
+            m = lexer.DTG_LINE.match(str(p.dtg))
+            if m:
+                dtg_text = squash(m["dtg"])
+                letters = m["prec"].split()
+                prec = "NIACT IMMEDIATE" if letters[0] == "NIACT" else PRECEDENCE.get(letters[0])
+            self.spans["dtg"] = _span([p.dtg])
+        to = self.recipients(p.to, "TO")
+        info = self.recipients(p.info, "INFO")
+        if prec is None and to:
+            prec = to[0].precedence
+        tid = None
+        for tok in p.transmission:
+            m = lexer.TID.match(str(tok))
+            if m:
+                tid = m.group(1)
+                self.spans["transmission_id"] = _span([tok])
+        from_ = None
+        if p.from_ is not None:
+            from_ = squash(re.sub(r"^\s*FM\s+", "", str(p.from_))) or None
+            self.spans["from"] = _span([p.from_])
+
+        cable = Cable(
+            reference_id=ref_id,
+            origin=station,
+            serial=serial,
+            from_=from_,
+            to=to,
+            info=info,
+            transmission_id=tid,
+            precedence=prec,
+            dtg=dtg_text,
+            section=section,
+            handling=tuple(handling),
+            eo=eo_number,
+            declassify_on=declassify,
+            tags=tag_list,
+            subject=subj,
+            references=tuple(refs),
+            classified_by=cby,
+            reasons=reason_list,
+            signed_by=signed,
+            summary=summary(paragraphs),
+        )
+        return Document(
+            id=ids.record_id(station, serial),
+            kind="cable",
+            text=src.text,
+            title=subj,
+            date=date,
+            classification=cls,
+            aliases=(ref_id,) if ref_id else (),
+            paragraphs=tuple(paragraphs),
+            cable=cable,
+            provenance=Provenance(
+                source=src.name,
+                sha256=src.sha256,
+                encoding=src.encoding,
+                format="cable-text" if src.format == "text" else src.format,
+                parser="cable",
+                parser_version=PARSER_VERSION,
+                warnings=tuple(list(src.warnings) + self.warnings),
+                row=src.row,
+                offset=src.offset,
+                length=len(src.data) if src.row is not None else None,
+                external=src.external,
+                spans=tuple(sorted(self.spans.items())),
+            ),
+        )
+
+    def metadata(self) -> dict[str, str]:
+        """Metadata that came with the text: the source's (a CSV's columns, an HTML page's
+        table) over what a scrape embedded in the text (an 'id:/date:/refid:' block, a glued
+        dump row)."""
+        found: dict[str, str] = {}
+        for tok in self.parts.preamble + self.parts.to + self.parts.info:
+            if tok.type != "META":
+                continue
+            line = str(tok)
+            row = lexer.DUMP_ROW.search(line)
+            if row:
+                for key in ("refid", "origin", "classification"):
+                    found.setdefault(key, row[key].strip())
+                found.setdefault("date", row["date"].replace(" ", "T")[:16] + ":00Z")
+                continue
+            m = re.match(r"^\s*(refid|origin|classification|date)\s*:\s*(.+?)\s*$", line, re.I)
+            if m and m.group(2):
+                value = meta_date(line) if m.group(1).lower() == "date" else m.group(2)
+                if value:
+                    found.setdefault(m.group(1).lower(), value)
+        if "refid" in found:
+            found["reference_id"] = found.pop("refid")
+        found.update({k: v for k, v in self.src.external if v})
+        return found
+
+    def external(self, key: str, value: str | None, label: str) -> str | None:
+        """Fill a field the text lacks from the metadata that came with it; a value there that
+        refines the text's ('CONFIDENTIAL//NOFORN' for 'CONFIDENTIAL') is taken; other
+        disagreements are noted and the text's value kept."""
+        given = self.meta.get(key)
+        if not given:
+            return value
+        if value is None:
+            return given
+        if key == "classification" and given.upper().startswith(value.upper() + "//"):
+            return given.upper()
+        same = value[:16] == given[:16] if key == "date" else value.upper() == given.upper()
+        if not same and not (key == "date" and value[:10] == given[:10] and len(given) <= 10):
+            self.warn(f"{label} in the text ({value}) differs from the source's ({given})")
+        return value
+
+    def reference_from_name(self, station: str, serial: int) -> str | None:
+        """Cable collections name files by reference id ('09BAKU139.txt'): when the name agrees
+        with the banner's station and serial, its year is the cable's."""
+        stem = Path(self.src.name.split("!/")[-1]).stem
+        parsed = ids.split_id(stem)
+        if parsed is None or parsed[0] is None:
+            return None
+        if parsed[1] != ids.station_key(station) or parsed[2] != serial:
+            return None
+        return ids.reference_id(station, serial, parsed[0])
+
+    def handling(self) -> list[str]:
+        out: list[str] = []
+        for kind, toks in self.parts.front:
+            if kind == "handling":
+                text = squash(unmark(str(toks[0])))
+                if text and text not in out:
+                    out.append(text)
+        return out
+
+    def banner(self) -> tuple[str | None, int | None, Section | None, str | None, str]:
+        tok = self.parts.banner
+        if tok is None:
+            return self.banner_from_metadata()
+        self.spans["banner"] = _span([tok])
+        m = lexer.find_banner(str(tok))
+        assert m is not None  # the lexer made this token from such a match
+        if str(tok) == str(tok).lower():
+            self.warn("the banner line is in lower case")
+        station = squash(m["station"])
+        serial = int(m["serial"])
+        section = None
+        if m["section"]:
+            section = Section(number=int(m["section"]), of=int(m["of"]))
+        return station, serial, section, m["cls"], m["caveat"] or ""
+
+    def banner_from_metadata(
+        self,
+    ) -> tuple[str | None, int | None, Section | None, str | None, str]:
+        """No banner in the text: take station and serial from the source's reference id."""
+        ref = self.src.external_value("reference_id")
+        for tok in self.parts.preamble:
+            m = re.match(r"^\s*refid:\s*(\S+)", str(tok), re.I)
+            if m:
+                ref = ref or m.group(1)
+        parsed = ids.split_id(ref) if ref else None
+        if parsed is None:
+            return None, None, None, None, ""
+        self.warn("no banner line in the text: station and serial taken from the reference id")
+        return parsed[1], parsed[2], None, None, ""
+
+    def date(self) -> str | None:
+        p = self.parts
+        if p.dtg is not None:
+            d = dtg_date(str(p.dtg))
+            if d:
+                return d
+            self.warn(f"the date-time group {squash(str(p.dtg))!r} is not a valid date")
+        for tok in p.preamble + p.transmission + p.to:
+            if tok.type == "STAMP":
+                d = dtg_date(str(tok))
+                if d:
+                    self.spans["date"] = _span([tok])
+                    return d
+        for tok in p.preamble + p.to + p.info:
+            if tok.type == "META":
+                d = meta_date(str(tok))
+                if d:
+                    return d
+        return None
+
+    def recipients(self, toks: Sequence[Token], keyword: str) -> tuple[Recipient, ...]:
+        out: list[Recipient] = []
+        for k, tok in enumerate(toks):
+            if tok.type not in (keyword, "ADDR"):
+                continue
+            r = recipient(str(tok), keyword if k == 0 else None)
+            if r is not None:
+                out.append(r)
+        return tuple(out)
+
+    def paragraphs(self) -> list[Paragraph]:
+        """Blocks to paragraphs: numbers repaired from the sequence, headings carried down."""
+        merged = self._merge_false_markers(self.parts.blocks)
+        out: list[Paragraph] = []
+        heading: str | None = None
+        for kind, toks in merged:
+            if kind == "heading":
+                heading = squash(unmark(str(toks[0]))).strip(" -:") or None
+                continue
+            if kind == "loose":
+                for chunk in _split_on_blank(toks):
+                    text = _clean([str(t) for t in chunk])
+                    if text:
+                        out.append(Paragraph(text=text, span=_span(chunk), heading=heading))
+                continue
+            number, label, marking, first = self._marker(toks[0])
+            lines = [first] + [str(t) if t.type == "TEXT" else "" for t in toks[1:]]
+            out.append(
+                Paragraph(
+                    text=_clean(lines),
+                    span=_span([t for t in toks if t.type in _CONTENT]),
+                    number=number,
+                    label=label,
+                    marking=marking,
+                    heading=heading,
+                )
+            )
+        return out
+
+    def _marker(self, tok: Token) -> tuple[int | None, str, str | None, str]:
+        s = str(tok)
+        m = lexer.PARA.match(s)
+        assert m is not None
+        label = s[: m.end()].strip()
+        rest = s[m.end() :]
+        marking = None
+        mm = lexer.MARKING.match(rest)
+        if mm:
+            marking = squash(mm["marking"]).replace(" ", "")
+            rest = rest[mm.end() :]
+        number = self.numbers.get(tok.start_pos or 0)
+        return number, label, marking, rest
+
+    def _merge_false_markers(
+        self, blocks: list[tuple[str, list[Token]]]
+    ) -> list[tuple[str, list[Token]]]:
+        """Number paragraphs from their printed labels, repairing what scrapes mangled; a
+        marker that cannot be a paragraph number ('¶1987.' starting a wrapped line) joins
+        the paragraph before it."""
+        out: list[tuple[str, list[Token]]] = []
+        expected = 1
+        for kind, toks in blocks:
+            if kind != "paragraph":
+                out.append((kind, toks))
+                continue
+            m = lexer.PARA.match(str(toks[0]))
+            assert m is not None
+            digits = m["num"]
+            n = int(digits)
+            label = str(toks[0])[: m.end()].strip()
+            if n == expected:
+                number: int | None = n
+            elif digits == "1" + str(expected):
+                # Copies that turned the pilcrow into a "1": "11." for 1, "¶16." for 6.
+                number = expected
+                self.warn(f"paragraph {expected} is printed as {label!r}: renumbered {expected}")
+            elif expected < n <= expected + 3:
+                number = n
+                self.warn(f"paragraph numbers jump from {expected - 1} to {n}")
+            elif not any(k == "paragraph" for k, _ in out) and n < 100:
+                number = n
+            else:
+                number = None
+            if number is None:
+                if out and out[-1][0] in ("paragraph", "loose"):
+                    prev_kind, prev = out[-1]
+                    out[-1] = (prev_kind, prev + [_as_text(t) for t in toks])
+                    continue
+                out.append(("loose", [_as_text(t) for t in toks]))
+                continue
+            self.numbers[toks[0].start_pos or 0] = number
+            expected = number + 1
+            out.append((kind, toks))
+        return out
+
+
+def _as_text(tok: Token) -> Token:
+    """A false paragraph marker as plain text; a '¶' a scrape put before a number goes."""
+    if tok.type != "PARA":
+        return tok
+    value = str(tok)
+    stripped = value.lstrip()
+    if stripped.startswith("¶"):
+        value = value[: len(value) - len(stripped)] + " " + stripped[1:]
+    return Token("TEXT", value, start_pos=tok.start_pos, end_pos=tok.end_pos, line=tok.line)
+
+
+def _split_on_blank(toks: Sequence[Token]) -> list[list[Token]]:
+    chunks: list[list[Token]] = [[]]
+    for t in toks:
+        if t.type == "BLANK":
+            if chunks[-1]:
+                chunks.append([])
+        elif t.type == "TEXT":
+            chunks[-1].append(t)
+    return [c for c in chunks if c]
+
+
+def _clean(lines: list[str]) -> str:
+    return unmark(join_lines(lines)).strip()
 
 
 def parse_cable(src: Source) -> Document:
-    raise NotACable("the cable parser is not written yet")
+    """Read a Source as a cable. Raises NotACable when the text is not in the cable format."""
+    tokens = list(lexer.tokenize(src.text))
+    if not any(t.type in ("BANNER", "TAGS", "SUBJECT", "DTG", "FM") for t in tokens):
+        raise NotACable("no cable banner, routing header, TAGS or SUBJECT line")
+    try:
+        tree = parser().parse(tokens)
+    except UnexpectedInput as exc:
+        raise NotACable(f"line {getattr(exc, 'line', '?')}: not in the cable format") from exc
+    return CableReader(src, collect(tree)).read()

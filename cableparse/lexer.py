@@ -1,0 +1,525 @@
+"""Line classification: cable text to the line-level tokens of grammars/cable.lark.
+
+A cable is a sequence of lines whose meaning depends on where they stand: a line of station names
+is an addressee in the routing header and text in the body. So the lexer is a small state machine
+(preamble -> header -> front matter -> body) that gives each line one token type; the grammar
+then states in which order those may come. Every token keeps its exact character span in the
+source text, which is how every field of the record can name where it came from.
+
+All patterns work on one line at a time, anchored, without nested quantifiers over the same
+characters, so that no input costs more than linear time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import attrs
+from lark import Token
+
+# Lines longer than this are never header or banner lines: they are checked only as text,
+# which keeps the per-line work bounded on hostile input.
+MAX_STRUCTURAL_LINE = 300
+
+
+def _spaced(word: str) -> str:
+    """'SECRET' -> a pattern that also takes 'S E C R E T'."""
+    return r"\s?".join(word)
+
+
+CLASSIFICATION = (
+    r"(?:TOP\s+SECRET|"
+    + _spaced("TOPSECRET")
+    + "|"
+    + _spaced("CONFIDENTIAL")
+    + "|"
+    + _spaced("SECRET")
+    + "|"
+    + _spaced("UNCLASSIFIED")
+    + "|"
+    + _spaced("UNCLAS")
+    + "|"
+    + r"LIMITED\s+OFFICIAL\s+USE|"
+    + _spaced("LIMITEDOFFICIALUSE")
+    + ")"
+)
+# Caveats written in the banner itself: "SECRET//NOFORN", "UNCLAS E F T O", "UNCLAS SENSITIVE".
+_CAVEAT = (
+    r"(?:\s*//\s*[A-Z]+(?:\s[A-Z]+)?|\s+(?:E\s?F\s?T\s?O|SENSITIVE|NOFORN|EXDIS|NODIS|LIMDIS)\b)*"
+)
+_SECTION = r"(?:\s+SECTION\s+(?P<section>\d{1,3})\s+OF\s+(?P<of>\d{1,3}))?"
+_STATION = r"\s+(?P<station>[A-Z][A-Z.'-]*(?:\s[A-Z.'-]+){0,4})"
+_SERIAL = r"\s+(?P<serial>\d{1,7})"
+
+BANNER = re.compile(
+    rf"(?P<cls>{CLASSIFICATION})(?P<caveat>{_CAVEAT}){_SECTION}{_STATION}{_SERIAL}\s*$"
+)
+
+# A line that is a classification alone: "UNCLASSIFIED", "  C O N F I D E N T I A L  PTQ9609".
+CLASSLINE = re.compile(rf"^\s*{CLASSIFICATION}(?:{_CAVEAT})?(?:\s+PT[A-Z]\d{{4}})?\s*$")
+
+# Page breaks: "BAKU 00000433  002 OF 003", "USUN NEW Y 00000258  002 OF 007",
+# "PAGE 02        HANOI  02738  01 OF 03  130720Z", "PAGE 01        HARARE  01108  231036Z".
+PAGE = re.compile(
+    r"^\s*(?:PAGE\s+\d{1,3}\s+[A-Z][A-Z .'-]{0,30}?\s+\d{3,8}(?:\s+\d{1,3}\s+OF\s+\d{1,3})?"
+    r"(?:\s+\d{6}Z)?"
+    r"|[A-Z][A-Z .'-]{0,20}?\s+\d{6,8}\s+\d{1,3}(?:\.\d)?\s+OF\s+\d{1,3})\s*$"
+)
+
+NOTICE = re.compile(r"^\s*This record is a partial extract of the original cable\.", re.I)
+NOTICE_TEXT = re.compile(
+    r"This record is a partial extract of the original cable\.\s*"
+    r"The full text of the original cable is not available\.",
+    re.I,
+)
+
+TID = re.compile(r"^\s*(VZCZC[A-Z0-9]+)\s*$")
+# "OO RUEHDBU", "PP RUEHBC RUEHDE", "RR RUEHWEB", "DE RUEHKB #0433/01 1520335",
+# "ZNY CCCCC ZZH", "ZNR UUUUU ZZH".
+ROUTING = re.compile(
+    r"^\s*(?:(?:OO|PP|RR|ZZ|OP|PO|PR|RP|YY)\s+R[A-Z0-9]{4,}(?:\s+R[A-Z0-9]{4,})*"
+    r"|DE\s+[A-Z0-9]{4,}\s+#\d+(?:/\d+)?(?:\s+\d+)?"
+    r"|ZN[YR]\s+[A-Z]{5}(?:\s+\S+)*)\s*$"
+)
+# "O 010335Z JUN 09", "P R 281848Z DEC 66", "R 100911Z DEC 88", "O R 181930Z JUL 06".
+DTG_LINE = re.compile(
+    r"^\s*(?P<prec>(?:Z|O|P|R|NIACT)(?:\s+(?:Z|O|P|R))?)\s+"
+    r"(?P<dtg>\d{6}Z\s+[A-Z]{3}\s+\d{2,4})\s*$"
+)
+# A bare date-time group, as scraped copies print it: "230831Z Mar 01".
+STAMP = re.compile(r"^\s*(?P<dtg>\d{6}Z\s+[A-Za-z]{3}\s+\d{2,4})\s*$")
+FM = re.compile(r"^\s*FM\s+\S")
+TO = re.compile(r"^\s*TO\s+\S")
+INFO = re.compile(r"^\s*INFO\s+\S")
+XMT = re.compile(r"^\s*XMT\s+\S")
+BT = re.compile(r"^\s*BT\s*$")
+# Office distribution lines of old telegrams: "ACTION EUR-00", "INFO  LOG-00   NP-00 ...",
+# "      EB-00    VC-00", "/015W", "------------------D62914  231037Z /38".
+OFFICE = re.compile(
+    r"^\s*(?:(?:ACTION|INFO)\s+)?(?:[A-Z0-9]{1,5}-\d{2}\s*)+(?:/\d{3}W\s*)?$"
+    r"|^\s*/\d{3}W\s*$"
+    r"|^\s*-{6,}[0-9A-F]{6}\s+\d{6}Z\s+/\d+\s*$"
+)
+# A row of a tab-separated cable dump glued into the text: "62979<TAB>2006-05-05 12:59:00<TAB>
+# 06TASHKENT902<TAB>Embassy Tashkent<TAB>SECRET<TAB>06TASHKENT465<TAB>VZCZCXRO9116".
+DUMP_ROW = re.compile(
+    r"(?P<row>\d{1,6})\t(?P<date>\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d)?)\t"
+    r"(?P<refid>\d\d[A-Z]+\d+)\t"
+    r"(?P<origin>[^\t]*)\t(?P<classification>[^\t]*)\t(?P<refs>[^\t]*)\t"
+)
+# Scrape metadata blocks: "id: 594", "date: 1/4/1993 22:51", "refid: 93LIMA56", "header:",
+# "----------------- header ends ----------------", "=====CABLE ENDS=====".
+META = re.compile(
+    r"^\s*(?:(?:id|date|refid|origin|classification|destination|header):.*"
+    r"|-+\s*header ends\s*-+|=+\s*CABLE ENDS\s*=+|" + DUMP_ROW.pattern + r")\s*$",
+    re.I,
+)
+# A scrape's "id: 2446" glued to the end of the routing header's last line.
+GLUED_META_ID = re.compile(r"(?<=\S)id:\s*\d+\s*$")
+HEADER_ENDS = re.compile(r"^\s*-+\s*header ends\s*-+\s*$", re.I)
+META_ID = re.compile(r"^\s*id:\s*\d+\s*$", re.I)
+# "2002HANOI02738 - UNCLASSIFIED": the index line some scrapes put above the telegram.
+INDEXLINE = re.compile(r"^\s*\d{4}[A-Z]+\d+\s+-\s+[A-Z/ ]+\s*$")
+
+EO = re.compile(r"^\s*E\.?\s?O\.?\s*\d{4,5}\s*:?", re.I)
+TAGS = re.compile(r"^\s*TAGS\s*:?\s", re.I)
+SUBJECT = re.compile(r"^\s*SUBJ(?:ECT)?\b\s*:?", re.I)
+REF = re.compile(r"^\s*REF(?:S|TELS?)?\s*:\s*|^\s*REFERENCES?\s*:\s*", re.I)
+CLASSBY = re.compile(r"^\s*(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\b", re.I)
+
+# A numbered paragraph: "1. ", "11. (C) ", "¶16. (C) ", "¶ 3.", "12) ".
+PARA = re.compile(r"^\s*(?P<pilcrow>¶\s?)?(?P<num>\d{1,4})\s?[.)](?=\s|$)")
+MARKING = re.compile(
+    r"\s*\((?P<marking>(?:U|C|S|TS|SBU|LOU|FOUO|CUI|U//FOUO|U/FOUO)"
+    r"(?:\s?/{1,2}\s?(?:NF|NOFORN|REL|FOUO|SBU|ORCON|PROPIN|OC|REL TO [A-Z ,]+))*)\)"
+)
+RULE = re.compile(r"^\s*/?[-=_*]{3,}\s*$")
+SUMMARY_HEAD = re.compile(r"^\s*(?:BEGIN\s+)?SUMMARY\s*[:.]?\s*$", re.I)
+END_MARK = re.compile(r"^\s*(?:NNNN|BT|#+|>|@@@OASYS@@@)\s*$")
+# Lines that end a cable but are no signature: markings and handling words.
+NOT_A_NAME = re.compile(
+    r"\b(?:UNCLASSIFIED|SENSITIVE|SECRET|CONFIDENTIAL|NOFORN|SIPDIS|LIMITED|OFFICIAL|END|NOTE|"
+    r"COMMENT|SUMMARY|QUOTE|UNQUOTE|TEXT|BT)\b",
+    re.I,
+)
+# A signature: one to three capitalised words, no digits: "DERSE", "BRAYSHAW##", "MC CORMICK".
+SIGNATURE = re.compile(r"^\s*(?P<name>[A-Z][A-Za-z'.-]+(?:[ /][A-Z][A-Za-z'.-]+){0,2})\W{0,3}\s*$")
+
+
+@attrs.define
+class Line:
+    """One physical line (or one part of a line that a scrape glued to another)."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def blank(self) -> bool:
+        return not self.text.strip()
+
+
+def split_lines(text: str) -> list[Line]:
+    """Lines with their offsets. A backslash ending a line is the escape of the newline that a
+    tab-separated dump (or a Markdown hard break) wrote, not text: it is left out of the line."""
+    lines: list[Line] = []
+    pos = 0
+    for raw in text.split("\n"):
+        content = raw[:-1] if raw.endswith("\r") else raw
+        trimmed = content.rstrip()
+        if trimmed.endswith("\\") and not trimmed.endswith("\\\\"):
+            content = trimmed[:-1]
+        lines.append(Line(content, pos, pos + len(content)))
+        pos += len(raw) + 1
+    return lines
+
+
+def _is_upper(text: str) -> bool:
+    return text == text.upper()
+
+
+def find_banner(line: str) -> re.Match[str] | None:
+    """A banner line, or a banner glued to the end of the line. All-lower-case banners count."""
+    if len(line) > MAX_STRUCTURAL_LINE or not line.rstrip()[-1:].isdigit():
+        return None
+    probe = line
+    if not _is_upper(line):
+        if line != line.lower():
+            return None
+        probe = line.upper()
+    return BANNER.search(probe)
+
+
+def is_heading(lines: list[Line], i: int) -> bool:
+    """A section heading: a short line standing alone, or one underlined/overlined by a rule."""
+    text = lines[i].text.strip()
+    if not text or len(text) > 70 or PARA.match(text) or RULE.match(text):
+        return False
+    if text[-1] in ".,;:" or text.startswith(("(", "-", "--")):
+        return False
+    nxt = _next_nonblank(lines, i)
+    if nxt is not None and RULE.match(lines[nxt].text) and nxt - i <= 2:
+        return True
+    prev_blank = i == 0 or lines[i - 1].blank or RULE.match(lines[i - 1].text) is not None
+    next_blank = i + 1 >= len(lines) or lines[i + 1].blank
+    if not (prev_blank and next_blank):
+        return False
+    letters = [c for c in text if c.isalpha()]
+    # Table header rows and totals ("MAY JUN JUL", "TOTAL 1,968,477 22.1") are no headings.
+    if len(letters) < 0.7 * len(text.replace(" ", "")) or (
+        len(set(text.split())) < 2 and len(text) < 4
+    ):
+        return False
+    return bool(letters) and _is_upper(text) and len(text.split()) <= 8
+
+
+def _next_nonblank(lines: list[Line], i: int) -> int | None:
+    for j in range(i + 1, min(len(lines), i + 4)):
+        if not lines[j].blank:
+            return j
+    return None
+
+
+def _tok(kind: str, line: Line, index: int) -> Token:
+    return Token(kind, line.text, start_pos=line.start, end_pos=line.end, line=index + 1)
+
+
+FIELDS = frozenset({"EO", "TAGS", "SUBJECT", "REF", "CLASSBY"})
+GAPS = frozenset({"RULE", "PAGE", "CLASSLINE", "TRAILER"})
+
+
+def match_banner_line(s: str) -> re.Match[str] | None:
+    """A whole line that is a banner (after any glued prefix has been split off)."""
+    m = find_banner(s)
+    return m if m is not None and not s[: m.start()].strip() else None
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """Classify every line of a cable. Raises nothing: unknown lines become TEXT or STRAY."""
+    lines = _unglue(split_lines(text))
+    preview_end = _preview_end(lines)
+    signature = _signature_index(lines)
+    reheaders: set[int] = set()
+
+    state = "pre"  # pre -> header -> front -> body -> trailer
+    addressed = False  # the header has had its TO or INFO line
+    repeating = False  # the header started again: a dump glued a second copy in
+    last_field: str | None = None  # the front-matter field a continuation line belongs to
+    seen_field = False
+    for i, line in enumerate(lines):
+        s = line.text
+        if i < preview_end:
+            yield _tok("STRAY", line, i)
+            continue
+        if state in ("pre", "header"):
+            if line.blank:
+                continue
+            if NOTICE.match(s):
+                yield _tok("NOTICE", line, i)
+                continue
+            if len(s) <= MAX_STRUCTURAL_LINE:
+                if match_banner_line(s):
+                    state = "front"
+                    yield _tok("BANNER", line, i)
+                    continue
+                kind = _header_kind(s)
+                if kind in ("TID", "ROUTING", "DTG", "FM") and addressed:
+                    repeating = True
+                if kind is not None:
+                    if kind in ("TID", "ROUTING", "DTG", "FM", "TO", "INFO", "XMT"):
+                        state = "header"
+                        addressed = addressed or kind in ("TO", "INFO")
+                        kind = "REPEAT" if repeating else kind
+                    yield _tok(kind, line, i)
+                    continue
+            if state == "header":
+                yield _tok("REPEAT" if repeating else "ADDR", line, i)
+                continue
+            if not (EO.match(s) or TAGS.match(s) or SUBJECT.match(s)):
+                # Text before any header or banner; a document with no banner at all is told
+                # apart by the cable reader, which then finds no station and serial.
+                yield _tok("STRAY", line, i)
+                continue
+            state = "front"
+        if state == "front":
+            if line.blank:
+                if not (last_field == "REF" and _ref_goes_on(lines, i)):
+                    last_field = None
+                continue
+            kind = _front_kind(lines, i, last_field, seen_field)
+            if kind == "BODY" and _body_kind(lines, i) in GAPS:
+                kind = _body_kind(lines, i)
+            if kind != "BODY":
+                if kind in FIELDS:
+                    last_field, seen_field = kind, True
+                elif kind != "CONT":
+                    last_field = None
+                yield _tok(kind, line, i)
+                continue
+            state = "body"
+        if i in reheaders:
+            yield _tok("REPEAT", line, i)
+        elif state == "body" and OFFICE.match(s) and not line.blank:
+            reheaders |= _telegram_header_run(lines, i)
+            yield _tok("REPEAT", line, i)
+        elif i == signature:
+            state = "trailer"
+            yield _tok("SIGNATURE", line, i)
+        elif state == "trailer":
+            if not line.blank:
+                yield _tok("TRAILER", line, i)
+        else:
+            yield _tok(_body_kind(lines, i), line, i)
+
+
+def _header_kind(s: str) -> str | None:
+    """The routing header's lines; page, class and office lines there are NOISE."""
+    if TID.match(s):
+        return "TID"
+    if ROUTING.match(s):
+        return "ROUTING"
+    if DTG_LINE.match(s):
+        return "DTG"
+    if FM.match(s):
+        return "FM"
+    if TO.match(s):
+        return "TO"
+    if OFFICE.match(s):
+        return "NOISE"
+    if INFO.match(s):
+        return "INFO"
+    if XMT.match(s):
+        return "XMT"
+    if BT.match(s):
+        return "NOISE"
+    if META.match(s):
+        return "META"
+    if STAMP.match(s) or INDEXLINE.match(s):
+        return "STAMP"
+    if CLASSLINE.match(s) or PAGE.match(s):
+        return "NOISE"
+    return None
+
+
+def _front_kind(lines: list[Line], i: int, last_field: str | None, seen_field: bool) -> str:
+    line = lines[i]
+    s = line.text
+    if line.blank:
+        return "BLANK"
+    if EO.match(s):
+        return "EO"
+    if TAGS.match(s):
+        return "TAGS"
+    if SUBJECT.match(s):
+        return "SUBJECT"
+    if REF.match(s):
+        return "REF"
+    if CLASSBY.match(s):
+        return "CLASSBY"
+    if PAGE.match(s):
+        return "PAGE"
+    if CLASSLINE.match(s) and not seen_field:
+        return "HANDLING"
+    if CLASSLINE.match(s):
+        return "CLASSLINE"
+    if len(s) <= MAX_STRUCTURAL_LINE and match_banner_line(s):
+        return "PAGE"  # the banner again, as section breaks repeat it
+    if PARA.match(s):
+        return "BODY"
+    if last_field is not None and not lines[i - 1].blank:
+        return "CONT"
+    if last_field in ("REF", "CLASSBY") and _looks_like_ref_item(s):
+        return "CONT"
+    if not seen_field and _looks_like_handling(s):
+        return "HANDLING"
+    return "BODY"
+
+
+def _ref_goes_on(lines: list[Line], i: int) -> bool:
+    """After a blank line, does a REF list continue (lettered items separated by blanks)?"""
+    nxt = _next_nonblank(lines, i)
+    return nxt is not None and _looks_like_ref_item(lines[nxt].text)
+
+
+_REF_ITEM = re.compile(r"^\s*¶?\(?[A-Z]\s?[.)]\s+\S")
+
+
+def _looks_like_ref_item(s: str) -> bool:
+    return bool(_REF_ITEM.match(s)) and not PARA.match(s)
+
+
+def _looks_like_handling(s: str) -> bool:
+    """Handling and routing instructions above TAGS: short, mostly capitals, no sentence."""
+    t = s.strip()
+    if len(t) > 90:
+        return False
+    letters = [c for c in t if c.isalpha()]
+    if not letters:
+        return False
+    upper = sum(1 for c in letters if c.isupper())
+    return upper / len(letters) > 0.8
+
+
+def _body_kind(lines: list[Line], i: int) -> str:
+    line = lines[i]
+    s = line.text
+    if line.blank:
+        return "BLANK"
+    if len(s) <= MAX_STRUCTURAL_LINE:
+        if PAGE.match(s):
+            return "PAGE"
+        if CLASSLINE.match(s):
+            return "CLASSLINE"
+        if match_banner_line(s):
+            return "PAGE"  # a banner repeated at a section break
+        if RULE.match(s):
+            return "RULE"
+        if END_MARK.match(s) or META.match(s):
+            return "TRAILER"
+    if PARA.match(s):
+        return "PARA"
+    if is_heading(lines, i):
+        return "HEADING"
+    return "TEXT"
+
+
+def _telegram_header_run(lines: list[Line], i: int) -> set[int]:
+    """Old telegrams repeat their whole header at every section: office lines, FM/TO/INFO,
+    the banner, then handling, E.O., TAGS and SUBJECT again. From an office line at `i`, the
+    lines of that repeat (none when no repeated banner follows soon)."""
+    end = next(
+        (j for j in range(i + 1, min(len(lines), i + 80)) if match_banner_line(lines[j].text)),
+        None,
+    )
+    if end is None:
+        return set()
+    run = set(range(i, end + 1))
+    seen = False
+    last: str | None = None
+    for j in range(end + 1, min(len(lines), end + 60)):
+        if lines[j].blank:
+            last = None if last != "REF" else last
+            run.add(j)
+            continue
+        kind = _front_kind(lines, j, last, seen)
+        if kind == "BODY":
+            break
+        if kind in FIELDS:
+            last, seen = kind, True
+        elif kind != "CONT":
+            last = None
+        run.add(j)
+    return run
+
+
+def _preview_end(lines: list[Line]) -> int:
+    """Scrapes that print a truncated preview, then 'id: ... header ends', then the cable:
+    the index of the metadata block's first line (0 when there is no such block)."""
+    ends = next((k for k, ln in enumerate(lines) if HEADER_ENDS.match(ln.text)), None)
+    if ends is None:
+        return 0
+    start = next((k for k in range(ends, -1, -1) if META_ID.match(lines[k].text)), None)
+    if start is None:
+        return 0
+    # Keep the partial-extract notice and a header that precede the preview: only what lies
+    # between the last banner-less text and the metadata block is a preview.
+    return start
+
+
+def _signature_index(lines: list[Line]) -> int | None:
+    """The last non-blank line, when it is a name: the signature."""
+    for k in range(len(lines) - 1, max(-1, len(lines) - 12), -1):
+        s = lines[k].text
+        if lines[k].blank or END_MARK.match(s) or META.match(s) or CLASSLINE.match(s):
+            continue
+        if NOT_A_NAME.search(s):
+            continue
+        m = SIGNATURE.match(s)
+        if m and _is_upper(m["name"]) and not PARA.match(s) and not PAGE.match(s):
+            return k
+        return None
+    return None
+
+
+def _unglue(lines: list[Line]) -> list[Line]:
+    """Split lines where a scrape glued a banner or the partial-extract notice onto another
+    line: '...WASHDC PRIORITYS E C R E T SECTION 01 OF 02 BAKU 000020'."""
+    out: list[Line] = []
+    seen_banner = False
+    for line in lines:
+        s = line.text
+        if seen_banner:
+            out.append(line)
+            continue
+        row = DUMP_ROW.search(s) if "\t" in s else None
+        if row and row.start() > 0:
+            out.append(Line(s[: row.start()], line.start, line.start + row.start()))
+            line = Line(s[row.start() :], line.start + row.start(), line.end)
+            s = line.text
+        if row:
+            out.append(Line(s[: row.end()], line.start, line.start + row.end()))
+            line = Line(s[row.end() :], line.start + row.end(), line.end)
+            s = line.text
+        glued = GLUED_META_ID.search(s)
+        if glued:
+            out.append(Line(s[: glued.start()], line.start, line.start + glued.start()))
+            line = Line(s[glued.start() :], line.start + glued.start(), line.end)
+            s = line.text
+        notice = NOTICE_TEXT.search(s)
+        if notice and notice.end() < len(s.rstrip()):
+            cut = notice.end()
+            out.append(Line(s[:cut], line.start, line.start + cut))
+            line = Line(s[cut:], line.start + cut, line.end)
+            s = line.text
+        m = find_banner(s)
+        if m and m.start() > 0 and s[: m.start()].strip():
+            cut = m.start()
+            out.append(Line(s[:cut], line.start, line.start + cut))
+            out.append(Line(s[cut:], line.start + cut, line.end))
+            seen_banner = True
+            continue
+        if m:
+            seen_banner = True
+        out.append(line)
+    return out
