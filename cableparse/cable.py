@@ -219,7 +219,7 @@ def eo(text: str) -> tuple[str | None, str | None]:
     return number, declassify
 
 
-_REASON = re.compile(r"(\d\.\d)\s*(\(?[a-hA-H](?:[\s,/&]*(?:and\s+|or\s+)?\(?[a-hA-H]\)?)*\)?)")
+_REASON = re.compile(r"(\d\.\d)\s*(\(?[a-hA-H]\)?(?:[\s,/&]*(?:and\s+|or\s+)?\(?[a-hA-H]\)?)*)")
 
 
 def reasons(text: str) -> tuple[str, ...]:
@@ -236,6 +236,7 @@ def reasons(text: str) -> tuple[str, ...]:
 _TITLE_WORDS = frozenset(
     [
         "ambassador",
+        "amb",
         "charge",
         "chargé",
         "d'affaires",
@@ -580,6 +581,9 @@ class CableReader:
                     f"{ext_ref}; the source's is used"
                 )
             ref_id = ext_canon or ref_id
+        if year is None and ref_id:
+            # No date in the text, but the reference id's year: REF lists cite by it.
+            year = full_year(ref_id[:2])
         cls = classification(cls_word, caveats, handling) if cls_word else None
         cls = self.external("classification", cls, "classification")
 

@@ -497,6 +497,7 @@ def _unglue(lines: list[Line]) -> list[Line]:
             out.append(Line(s[: row.start()], line.start, line.start + row.start()))
             line = Line(s[row.start() :], line.start + row.start(), line.end)
             s = line.text
+        row = DUMP_ROW.match(s) if row else None
         if row:
             out.append(Line(s[: row.end()], line.start, line.start + row.end()))
             line = Line(s[row.end() :], line.start + row.end(), line.end)
