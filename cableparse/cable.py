@@ -902,6 +902,7 @@ class CableReader:
         the paragraph before it."""
         out: list[tuple[str, list[Token]]] = []
         expected = 1
+        again: int | None = None  # next number of a sequence that started again at 1
         for kind, toks in blocks:
             if kind != "paragraph":
                 out.append((kind, toks))
@@ -911,8 +912,9 @@ class CableReader:
             digits = m["num"]
             n = int(digits)
             label = str(toks[0])[: m.end()].strip()
+            number: int | None = None
             if n == expected:
-                number: int | None = n
+                number, again = n, None
             elif digits == "1" + str(expected):
                 # Copies that turned the pilcrow into a "1": "11." for 1, "¶16." for 6.
                 number = expected
@@ -922,8 +924,17 @@ class CableReader:
                 self.warn(f"paragraph numbers jump from {expected - 1} to {n}")
             elif not any(k == "paragraph" for k, _ in out) and n < 100:
                 number = n
-            else:
-                number = None
+            elif (n == 1 and expected > 2) or (again is not None and n == again):
+                # A second copy of the cable, or an enclosed text with numbers of its own:
+                # kept as paragraphs, without numbers, so that citations stay unambiguous.
+                if again is None:
+                    self.warn(
+                        f"paragraph numbering starts again at 1 on line {toks[0].line} "
+                        "(a second copy or an enclosed text): those paragraphs have no number"
+                    )
+                again = n + 1
+                out.append((kind, toks))
+                continue
             if number is None:
                 if out and out[-1][0] in ("paragraph", "loose"):
                     prev_kind, prev = out[-1]

@@ -191,8 +191,11 @@ def find_banner(line: str) -> re.Match[str] | None:
     return BANNER.search(probe)
 
 
-def is_heading(lines: list[Line], i: int) -> bool:
-    """A section heading: a short line standing alone, or one underlined/overlined by a rule."""
+def is_heading(lines: list[Line], i: int, all_caps: bool = False) -> bool:
+    """A section heading: a short line standing alone, or one underlined/overlined by a rule.
+
+    In a cable written all in capitals a short line standing alone may as well be a list item
+    or a name, so there it counts only when a numbered paragraph follows it."""
     text = lines[i].text.strip()
     if not text or len(text) > 70 or PARA.match(text) or RULE.match(text):
         return False
@@ -204,6 +207,8 @@ def is_heading(lines: list[Line], i: int) -> bool:
     prev_blank = i == 0 or lines[i - 1].blank or RULE.match(lines[i - 1].text) is not None
     next_blank = i + 1 >= len(lines) or lines[i + 1].blank
     if not (prev_blank and next_blank):
+        return False
+    if all_caps and (nxt is None or not PARA.match(lines[nxt].text)):
         return False
     letters = [c for c in text if c.isalpha()]
     # Table header rows and totals ("MAY JUN JUL", "TOTAL 1,968,477 22.1") are no headings.
@@ -241,6 +246,7 @@ def tokenize(text: str) -> Iterator[Token]:
     preview_end = _preview_end(lines)
     signature = _signature_index(lines)
     reheaders: set[int] = set()
+    all_caps = _mostly_capitals(text)
 
     state = "pre"  # pre -> header -> front -> body -> trailer
     addressed = False  # the header has had its TO or INFO line
@@ -310,7 +316,7 @@ def tokenize(text: str) -> Iterator[Token]:
             if not line.blank:
                 yield _tok("TRAILER", line, i)
         else:
-            yield _tok(_body_kind(lines, i), line, i)
+            yield _tok(_body_kind(lines, i, all_caps), line, i)
 
 
 def _header_kind(s: str) -> str | None:
@@ -401,7 +407,7 @@ def _looks_like_handling(s: str) -> bool:
     return upper / len(letters) > 0.8
 
 
-def _body_kind(lines: list[Line], i: int) -> str:
+def _body_kind(lines: list[Line], i: int, all_caps: bool = False) -> str:
     line = lines[i]
     s = line.text
     if line.blank:
@@ -419,9 +425,17 @@ def _body_kind(lines: list[Line], i: int) -> str:
             return "TRAILER"
     if PARA.match(s):
         return "PARA"
-    if is_heading(lines, i):
+    if is_heading(lines, i, all_caps):
         return "HEADING"
     return "TEXT"
+
+
+def _mostly_capitals(text: str) -> bool:
+    """Older telegrams are written all in capitals; that changes what a heading looks like."""
+    sample = text[:20000]
+    lower = sum(1 for c in sample if c.islower())
+    upper = sum(1 for c in sample if c.isupper())
+    return lower < 0.05 * (upper + lower)
 
 
 def _telegram_header_run(lines: list[Line], i: int) -> set[int]:
