@@ -430,11 +430,15 @@ def _body_kind(lines: list[Line], i: int, all_caps: bool = False) -> str:
     return "TEXT"
 
 
+_NOT_LOWER = re.compile(r"[^a-z]+")
+_NOT_UPPER = re.compile(r"[^A-Z]+")
+
+
 def _mostly_capitals(text: str) -> bool:
     """Older telegrams are written all in capitals; that changes what a heading looks like."""
     sample = text[:20000]
-    lower = sum(1 for c in sample if c.islower())
-    upper = sum(1 for c in sample if c.isupper())
+    lower = len(_NOT_LOWER.sub("", sample))
+    upper = len(_NOT_UPPER.sub("", sample))
     return lower < 0.05 * (upper + lower)
 
 
