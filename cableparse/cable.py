@@ -36,11 +36,6 @@ from cableparse.normalize import join_lines, squash, unmark
 from cableparse.sources import Source
 from cableparse.version import PARSER_VERSION
 
-TERMINALS = (
-    "NOTICE STRAY META STAMP NOISE TID ROUTING DTG FM TO INFO XMT ADDR BANNER HANDLING EO TAGS "
-    "SUBJECT REF CLASSBY CONT PAGE CLASSLINE RULE TRAILER PARA TEXT HEADING BLANK SIGNATURE REPEAT"
-)
-
 
 def grammar_text() -> str:
     """The grammar: shipped inside the wheel, or read from the repository's grammars/."""
@@ -65,7 +60,7 @@ class _Tokens(Lexer):
 @cache
 def parser() -> Lark:
     return Lark(
-        grammar_text() + f"\n%declare {TERMINALS}\n",
+        grammar_text(),
         parser="lalr",
         lexer=_Tokens,
         maybe_placeholders=False,
@@ -522,7 +517,14 @@ class _Parts:
 
 
 def _tokens(tree: Tree[Token]) -> list[Token]:
-    return [t for t in tree.scan_values(lambda v: isinstance(v, Token))]
+    """A subtree's line tokens, in order, with LINES runs opened up."""
+    out: list[Token] = []
+    for value in tree.scan_values(lambda v: isinstance(v, Token)):
+        if isinstance(value, lexer.LineRun):
+            out.extend(value.lines)
+        else:
+            out.append(value)
+    return out
 
 
 def collect(tree: Tree[Token]) -> _Parts:

@@ -240,7 +240,45 @@ def match_banner_line(s: str) -> re.Match[str] | None:
     return m if m is not None and not s[: m.start()].strip() else None
 
 
+class LineRun(Token):
+    """The lines that continue a paragraph or follow a heading, as one token: the grammar
+    does not need them one by one, and handing them over as one keeps parsing fast."""
+
+    lines: list[Token]
+
+
+_CONTINUES = {
+    "PARA": frozenset({"TEXT", "BLANK", "PAGE", "CLASSLINE", "RULE", "TRAILER", "REPEAT"}),
+    "TEXT": frozenset({"TEXT", "BLANK", "PAGE", "CLASSLINE", "RULE", "TRAILER", "REPEAT"}),
+    "HEADING": frozenset({"BLANK", "PAGE", "CLASSLINE", "RULE", "TRAILER", "REPEAT"}),
+    "SIGNATURE": frozenset({"TRAILER"}),
+}
+
+
 def tokenize(text: str) -> Iterator[Token]:
+    """The grammar's tokens: one per line, but a block's continuation lines as one LINES run."""
+    run: list[Token] = []
+    continues: frozenset[str] = frozenset()
+    for tok in classify(text):
+        if tok.type in continues:
+            run.append(tok)
+            continue
+        if run:
+            yield _run(run)
+            run = []
+        continues = _CONTINUES.get(tok.type, frozenset())
+        yield tok
+    if run:
+        yield _run(run)
+
+
+def _run(lines: list[Token]) -> LineRun:
+    tok = LineRun("LINES", "", start_pos=lines[0].start_pos, end_pos=lines[-1].end_pos)
+    tok.lines = lines
+    return tok
+
+
+def classify(text: str) -> Iterator[Token]:
     """Classify every line of a cable. Raises nothing: unknown lines become TEXT or STRAY."""
     lines = _unglue(split_lines(text))
     preview_end = _preview_end(lines)
