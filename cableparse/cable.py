@@ -188,7 +188,8 @@ _LEAD_MARKING = re.compile(r"^\(\s?[A-Z]{1,4}(?:\s?/{1,2}\s?[A-Z]{1,6})*\s?\)\s*
 
 def subject(lines: Sequence[str]) -> str | None:
     first = re.sub(r"^\s*SUBJ(?:ECT)?\b\s*:?", "", lines[0], flags=re.I)
-    rest = [re.sub(r"^\s*-\s+", "", ln) for ln in lines[1:]]
+    # Continuation lines may start with a telegram's "-" and a scrape may add a lone "...".
+    rest = [re.sub(r"^\s*-\s+", "", ln) for ln in lines[1:] if any(c.isalnum() for c in ln)]
     text = squash(unmark(" ".join([first, *rest])))
     text = _LEAD_MARKING.sub("", text)
     return text or None
@@ -615,6 +616,8 @@ class CableReader:
                     f"reference id {ref_id} read from the text differs from the source's "
                     f"{ext_ref}; the source's is used"
                 )
+            elif ext_canon is None:
+                self.warn(f"the source's reference id {ext_ref!r} is not a valid reference id")
             ref_id = ext_canon or ref_id
         if year is None and ref_id:
             # No date in the text, but the reference id's year: REF lists cite by it.

@@ -49,7 +49,8 @@ _CAVEAT = (
     r"(?:\s*//\s*[A-Z]+(?:\s[A-Z]+)?|\s+(?:E\s?F\s?T\s?O|SENSITIVE|NOFORN|EXDIS|NODIS|LIMDIS)\b)*"
 )
 _SECTION = r"(?:\s+SECTION\s+(?P<section>\d{1,3})\s+OF\s+(?P<of>\d{1,3}))?"
-_STATION = r"\s+(?P<station>[A-Z][A-Z.'-]*(?:\s[A-Z.'-]+){0,4})"
+# Archive copies of 1970s telegrams put the year before the station: "... 75 LIBREVILLE 1895".
+_STATION = r"(?:\s+(?P<year>\d\d)(?=\s+[A-Z]))?\s+(?P<station>[A-Z][A-Z.'-]*(?:\s[A-Z.'-]+){0,4})"
 _SERIAL = r"\s+(?P<serial>\d{1,7})"
 
 BANNER = re.compile(
@@ -85,7 +86,7 @@ ROUTING = re.compile(
 # "O 010335Z JUN 09", "P R 281848Z DEC 66", "R 100911Z DEC 88", "O R 181930Z JUL 06".
 DTG_LINE = re.compile(
     r"^\s*(?P<prec>(?:Z|O|P|R|NIACT)(?:\s+(?:Z|O|P|R))?)\s+"
-    r"(?P<dtg>\d{6}Z\s+[A-Z]{3}\s+\d{2,4})\s*$"
+    r"(?P<dtg>\d{6}Z\s+[A-Z]{3}\s+\d{2,4})(?:\s+Z[A-Z]{2}\d?)?\s*$"
 )
 # A bare date-time group, as scraped copies print it: "230831Z Mar 01".
 STAMP = re.compile(r"^\s*(?P<dtg>\d{6}Z\s+[A-Za-z]{3}\s+\d{2,4})\s*$")
@@ -122,11 +123,11 @@ META_ID = re.compile(r"^\s*id:\s*\d+\s*$", re.I)
 # "2002HANOI02738 - UNCLASSIFIED": the index line some scrapes put above the telegram.
 INDEXLINE = re.compile(r"^\s*\d{4}[A-Z]+\d+\s+-\s+[A-Z/ ]+\s*$")
 
-EO = re.compile(r"^\s*E\.?\s?O\.?\s*\d{4,5}\s*:?", re.I)
-TAGS = re.compile(r"^\s*TAGS\s*:?\s", re.I)
-SUBJECT = re.compile(r"^\s*SUBJ(?:ECT)?\b\s*:?", re.I)
-REF = re.compile(r"^\s*REF(?:S|TELS?)?\s*:\s*|^\s*REFERENCES?\s*:\s*", re.I)
-CLASSBY = re.compile(r"^\s*(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\b", re.I)
+EO = re.compile(r"^\s*¶?E\.?\s?O\.?\s*\d{4,5}\s*:?", re.I)
+TAGS = re.compile(r"^\s*¶?TAGS\s*:?\s", re.I)
+SUBJECT = re.compile(r"^\s*¶?SUBJ(?:ECT)?\b\s*:?", re.I)
+REF = re.compile(r"^\s*¶?REF(?:S|TELS?)?\s*:\s*|^\s*¶?REFERENCES?\s*:\s*", re.I)
+CLASSBY = re.compile(r"^\s*¶?(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\b", re.I)
 
 # A numbered paragraph: "1. ", "11. (C) ", "¶16. (C) ", "¶ 3.", "12) ".
 PARA = re.compile(r"^\s*(?P<pilcrow>¶\s?)?(?P<num>\d{1,4})\s?[.)](?=\s|$)")
@@ -285,6 +286,7 @@ def classify(text: str) -> Iterator[Token]:
     signature = _signature_index(lines)
     reheaders: set[int] = set()
     all_caps = _mostly_capitals(text)
+    front_until = -1  # lines before this one, after the banner, are front matter
 
     state = "pre"  # pre -> header -> front -> body -> trailer
     addressed = False  # the header has had its TO or INFO line
@@ -305,6 +307,7 @@ def classify(text: str) -> Iterator[Token]:
             if len(s) <= MAX_STRUCTURAL_LINE:
                 if match_banner_line(s):
                     state = "front"
+                    front_until = _last_field_line(lines, i)
                     yield _tok("BANNER", line, i)
                     continue
                 kind = _header_kind(s)
@@ -326,12 +329,13 @@ def classify(text: str) -> Iterator[Token]:
                 yield _tok("STRAY", line, i)
                 continue
             state = "front"
+            front_until = _last_field_line(lines, i)
         if state == "front":
             if line.blank:
                 if not (last_field == "REF" and _ref_goes_on(lines, i)):
                     last_field = None
                 continue
-            kind = _front_kind(lines, i, last_field, seen_field)
+            kind = _front_kind(lines, i, last_field, seen_field, front_until)
             if kind == "BODY" and _body_kind(lines, i) in GAPS:
                 kind = _body_kind(lines, i)
             if kind != "BODY":
@@ -386,7 +390,9 @@ def _header_kind(s: str) -> str | None:
     return None
 
 
-def _front_kind(lines: list[Line], i: int, last_field: str | None, seen_field: bool) -> str:
+def _front_kind(
+    lines: list[Line], i: int, last_field: str | None, seen_field: bool, front_until: int = -1
+) -> str:
     line = lines[i]
     s = line.text
     if line.blank:
@@ -415,7 +421,7 @@ def _front_kind(lines: list[Line], i: int, last_field: str | None, seen_field: b
         return "CONT"
     if last_field in ("REF", "CLASSBY") and _looks_like_ref_item(s):
         return "CONT"
-    if not seen_field and _looks_like_handling(s):
+    if i < front_until or (not seen_field and _looks_like_handling(s)):
         return "HANDLING"
     return "BODY"
 
@@ -470,6 +476,23 @@ def _body_kind(lines: list[Line], i: int, all_caps: bool = False) -> str:
 
 _NOT_LOWER = re.compile(r"[^a-z]+")
 _NOT_UPPER = re.compile(r"[^A-Z]+")
+
+
+FIELD_LINES = (EO, TAGS, SUBJECT, REF, CLASSBY)
+
+
+def _last_field_line(lines: list[Line], start: int) -> int:
+    """Front matter runs to its last E.O./TAGS/SUBJECT/REF/Classified-By line before the first
+    numbered paragraph: what stands between (archive notes, 'Original Telegram was
+    Confidential...', routing instructions) is handling, not body."""
+    last = -1
+    for j in range(start, min(len(lines), start + 80)):
+        s = lines[j].text
+        if PARA.match(s):
+            break
+        if any(rx.match(s) for rx in FIELD_LINES):
+            last = j
+    return last
 
 
 def _mostly_capitals(text: str) -> bool:
