@@ -155,10 +155,10 @@ class Line:
     text: str
     start: int
     end: int
+    blank: bool = attrs.field(init=False)
 
-    @property
-    def blank(self) -> bool:
-        return not self.text.strip()
+    def __attrs_post_init__(self) -> None:
+        self.blank = not self.text.strip()
 
 
 def split_lines(text: str) -> list[Line]:
@@ -453,22 +453,29 @@ def _looks_like_handling(s: str) -> bool:
 
 def _body_kind(lines: list[Line], i: int, all_caps: bool = False) -> str:
     line = lines[i]
-    s = line.text
     if line.blank:
         return "BLANK"
+    s = line.text
+    # Most body lines are prose: look at the first and last characters before any pattern.
+    first = s.lstrip()[0]
+    if first.isdigit() or first == "¶":
+        return "PARA" if PARA.match(s) else "TEXT"
     if len(s) <= MAX_STRUCTURAL_LINE:
-        if PAGE.match(s):
-            return "PAGE"
-        if CLASSLINE.match(s):
-            return "CLASSLINE"
-        if match_banner_line(s):
-            return "PAGE"  # a banner repeated at a section break
-        if RULE.match(s):
-            return "RULE"
-        if END_MARK.match(s) or META.match(s):
-            return "TRAILER"
-    if PARA.match(s):
-        return "PARA"
+        if not first.isalnum():
+            if RULE.match(s):
+                return "RULE"
+            if END_MARK.match(s) or META.match(s):
+                return "TRAILER"
+        else:
+            last = s.rstrip()[-1]
+            if (last.isdigit() or last == "Z") and PAGE.match(s):
+                return "PAGE"
+            if last.isdigit() and match_banner_line(s):
+                return "PAGE"  # a banner repeated at a section break
+            if len(s) < 90 and s.isupper() and CLASSLINE.match(s):
+                return "CLASSLINE"
+            if len(s) < 40 and (END_MARK.match(s) or META.match(s)):
+                return "TRAILER"
     if is_heading(lines, i, all_caps):
         return "HEADING"
     return "TEXT"

@@ -13,7 +13,6 @@ import re
 # ("[PGOV](#)"); web copies carry HTML entities ("&amp;").
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$>|~\"'])")
 _MD_LINK = re.compile(r"\[([^\[\]\n]{0,200})\]\([^()\s]{0,500}\)")
-_SPACES = re.compile(r"[ \t\f\v\u00a0]+")
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,10});")
 
 
@@ -45,7 +44,7 @@ def join_lines(lines: list[str]) -> str:
     out = ""
     pending_break = False
     for raw in lines:
-        line = _SPACES.sub(" ", raw).strip()
+        line = " ".join(raw.split())
         if not line:
             pending_break = bool(out)
             continue
