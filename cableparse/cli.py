@@ -8,7 +8,6 @@ import sys
 import click
 
 from cableparse import __version__
-from cableparse.model import Document
 from cableparse.parsing import parse_sources
 from cableparse.sources import Failure
 
@@ -41,7 +40,15 @@ def main() -> None:
     show_default=True,
     help="jsonl: one record per line; json: one pretty-printed array.",
 )
-def parse(paths: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes that parse in parallel (output order is kept).",
+)
+def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
     """Parse files or folders and print one record per document on stdout.
 
     PATHS may be files or folders (read recursively). Problems go to stderr as
@@ -54,17 +61,14 @@ def parse(paths: tuple[str, ...], fmt: str) -> None:
     """
     failed = 0
     records: list[dict[str, object]] = []
-    for path in paths:
-        for item in parse_sources(path):
-            if isinstance(item, Failure):
-                failed += 1
-                click.echo(str(item), err=True)
-                continue
-            assert isinstance(item, Document)
-            if fmt == "jsonl":
-                sys.stdout.write(dumps(item.to_record()) + "\n")
-            else:
-                records.append(item.to_record())
+    for item in parse_sources(paths, jobs=jobs):
+        if isinstance(item, Failure):
+            failed += 1
+            click.echo(str(item), err=True)
+        elif fmt == "jsonl":
+            sys.stdout.write(dumps(item.to_record()) + "\n")
+        else:
+            records.append(item.to_record())
     if fmt == "json":
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
     if failed:

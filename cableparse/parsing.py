@@ -6,8 +6,10 @@ the reason the grammar gave is kept in the record's warnings.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 
 from cableparse import article, cable
 from cableparse.errors import NotACable, ParseError
@@ -35,16 +37,31 @@ def parse_text(text: str, source: str = "<text>") -> Document:
     return parse_source(Source(name=source, data=data, text=text, encoding="utf-8", format="text"))
 
 
-def parse_sources(path: str | os.PathLike[str]) -> Iterator[Document | Failure]:
-    """Every document under a path, or a Failure naming the input and the problem."""
-    for item in iter_sources(path):
-        if isinstance(item, Failure):
-            yield item
-            continue
-        try:
-            yield parse_source(item)
-        except ParseError as exc:
-            yield Failure(item.name, str(exc))
+def _parse_or_fail(item: Source | Failure) -> Document | Failure:
+    if isinstance(item, Failure):
+        return item
+    try:
+        return parse_source(item)
+    except ParseError as exc:
+        return Failure(item.name, str(exc))
+
+
+def parse_sources(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], jobs: int = 1
+) -> Iterator[Document | Failure]:
+    """Every document under one or more paths, in order, or a Failure naming the input and the
+    problem. With jobs > 1 the parsing runs in that many worker processes; inputs are still
+    read as a stream by this one, so memory stays flat whatever the corpus size."""
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    items = itertools.chain.from_iterable(iter_sources(p) for p in paths)
+    if jobs <= 1:
+        yield from map(_parse_or_fail, items)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        # Bounded look-ahead: submit in batches so a huge corpus is never all in flight.
+        while batch := list(itertools.islice(items, 256 * jobs)):
+            yield from pool.map(_parse_or_fail, batch, chunksize=16)
 
 
 def parse_path(
