@@ -16,7 +16,7 @@ from cableparse.errors import NotACable, ParseError
 from cableparse.model import Document
 from cableparse.sources import Failure, Source, iter_sources
 
-__all__ = ["parse_path", "parse_source", "parse_sources", "parse_text"]
+__all__ = ["parse_path", "parse_source", "parse_sources", "parse_stream", "parse_text"]
 
 
 def parse_source(src: Source) -> Document:
@@ -46,22 +46,35 @@ def _parse_or_fail(item: Source | Failure) -> Document | Failure:
         return Failure(item.name, str(exc))
 
 
+def parse_stream(
+    items: Iterable[Source | Failure], jobs: int = 1
+) -> Iterator[tuple[Source | None, Document | Failure]]:
+    """Parse a stream of inputs, in order: each with its Source (None for an input that could
+    not be read). With jobs > 1 the parsing runs in that many worker processes; the inputs are
+    still read as a stream by this one, in bounded batches, so memory stays flat whatever the
+    corpus size."""
+    it = iter(items)
+    if jobs <= 1:
+        for item in it:
+            yield (item if isinstance(item, Source) else None), _parse_or_fail(item)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        while batch := list(itertools.islice(it, 256 * jobs)):
+            results = pool.map(_parse_or_fail, batch, chunksize=16)
+            for item, result in zip(batch, results, strict=True):
+                yield (item if isinstance(item, Source) else None), result
+
+
 def parse_sources(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], jobs: int = 1
 ) -> Iterator[Document | Failure]:
     """Every document under one or more paths, in order, or a Failure naming the input and the
-    problem. With jobs > 1 the parsing runs in that many worker processes; inputs are still
-    read as a stream by this one, so memory stays flat whatever the corpus size."""
+    problem (see parse_stream for jobs)."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     items = itertools.chain.from_iterable(iter_sources(p) for p in paths)
-    if jobs <= 1:
-        yield from map(_parse_or_fail, items)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        # Bounded look-ahead: submit in batches so a huge corpus is never all in flight.
-        while batch := list(itertools.islice(items, 256 * jobs)):
-            yield from pool.map(_parse_or_fail, batch, chunksize=16)
+    for _, result in parse_stream(items, jobs):
+        yield result
 
 
 def parse_path(

@@ -1,0 +1,638 @@
+"""The archive: one SQLite database of records, their paragraphs and the original bytes.
+
+The tables are plain and documented (docs/archive.md) so that Datasette, sqlite-utils, pandas
+and R open them as they are; full-text search uses FTS5 tables named `<table>_fts`, the way
+sqlite-utils sets them up, so Datasette's search box works on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from cableparse import ids
+from cableparse.model import Document
+from cableparse.parsing import parse_stream
+from cableparse.sources import Failure, Source
+from cableparse.version import PARSER_VERSION
+
+DB_NAME = "cableparse.db"
+SCHEMA_VERSION = 1
+BATCH = 500
+
+_SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sources (
+        sha256 TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        encoding TEXT NOT NULL,
+        data BLOB NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS source_paths (
+        sha256 TEXT NOT NULL REFERENCES sources(sha256),
+        path TEXT NOT NULL,
+        row INTEGER,
+        offset INTEGER,
+        PRIMARY KEY (sha256, path)
+    )""",
+    """CREATE TABLE IF NOT EXISTS documents (
+        key INTEGER PRIMARY KEY,
+        id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        title TEXT,
+        date TEXT,
+        classification TEXT,
+        origin TEXT,
+        reference_id TEXT,
+        station TEXT,
+        serial INTEGER,
+        year TEXT,
+        identity TEXT NOT NULL,
+        current INTEGER NOT NULL DEFAULT 1,
+        source_sha256 TEXT NOT NULL REFERENCES sources(sha256),
+        source_path TEXT NOT NULL,
+        parser_version TEXT NOT NULL,
+        run INTEGER REFERENCES runs(id),
+        text TEXT NOT NULL,
+        record TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS documents_id ON documents(id COLLATE NOCASE)",
+    "CREATE INDEX IF NOT EXISTS documents_identity ON documents(identity, current)",
+    "CREATE INDEX IF NOT EXISTS documents_lookup ON documents(station, serial, year)",
+    "CREATE INDEX IF NOT EXISTS documents_source ON documents(source_sha256)",
+    """CREATE TABLE IF NOT EXISTS paragraphs (
+        rowid INTEGER PRIMARY KEY,
+        document INTEGER NOT NULL REFERENCES documents(key) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        number INTEGER,
+        label TEXT,
+        marking TEXT,
+        heading TEXT,
+        text TEXT NOT NULL,
+        span_start INTEGER NOT NULL,
+        span_end INTEGER NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS paragraphs_document ON paragraphs(document, number)",
+    """CREATE TABLE IF NOT EXISTS aliases (
+        alias TEXT NOT NULL,
+        document INTEGER NOT NULL REFERENCES documents(key) ON DELETE CASCADE,
+        PRIMARY KEY (alias, document)
+    )""",
+    """CREATE TABLE IF NOT EXISTS tags (
+        document INTEGER NOT NULL REFERENCES documents(key) ON DELETE CASCADE,
+        tag TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag)",
+    """CREATE TABLE IF NOT EXISTS runs (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        finished TEXT,
+        asked TEXT NOT NULL,
+        parser_version TEXT NOT NULL,
+        new INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS paragraphs_fts
+        USING fts5(text, content=paragraphs, content_rowid=rowid)""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts
+        USING fts5(title, content=documents, content_rowid=key)""",
+]
+
+
+class ArchiveError(Exception):
+    """The archive cannot be opened or written; the message says why, in a user's words."""
+
+
+class LookupFailed(ArchiveError):
+    """No document, or more than one, answers to an id. `candidates` lists close or
+    competing ids."""
+
+    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.candidates = list(candidates)
+
+
+@attrs.define
+class IngestReport:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    failures: list[Failure] = attrs.Factory(list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.failed} failed"
+        )
+
+
+@attrs.frozen
+class Hit:
+    id: str
+    reference_id: str | None
+    number: int | None
+    title: str | None
+    snippet: str
+
+    def citation(self) -> str:
+        cite = self.id if self.number is None else f"{self.id} ¶{self.number}"
+        return f"{cite} ({self.reference_id})" if self.reference_id else cite
+
+
+def default_location() -> Path:
+    return Path(os.environ.get("CABLEPARSE_ARCHIVE") or "archive")
+
+
+def identity(record: dict[str, Any]) -> str:
+    """What makes two records versions of one document: a cable's reference id (or its id
+    and date when the year is unknown), an article's id."""
+    cable = record.get("cable")
+    if cable:
+        if cable.get("reference_id"):
+            return f"cable:{cable['reference_id']}"
+        return f"cable:{record['id']}:{record.get('date') or ''}"
+    return f"article:{record['id']}"
+
+
+def lookup_forms(record: dict[str, Any]) -> list[str]:
+    """Every id form a user may type for this record, folded (see ids.fold)."""
+    forms = {ids.fold(record["id"])}
+    forms.update(ids.fold(a) for a in record.get("aliases", []))
+    cable = record.get("cable")
+    if cable:
+        station = ids.station_key(cable["origin"])
+        serial = cable["serial"]
+        forms.add(f"{station}-{serial:06d}")
+        forms.add(f"{station} {serial}")
+        if cable.get("reference_id"):
+            year = cable["reference_id"][:2]
+            forms.add(f"{year}{station}{serial}")
+            forms.add(f"{year}{station}{serial:06d}")
+    return sorted(forms)
+
+
+class Archive:
+    """An archive folder holding one SQLite database. Use as a context manager, or close()."""
+
+    def __init__(self, location: str | os.PathLike[str] | None = None, create: bool = False):
+        self.folder = Path(location) if location is not None else default_location()
+        self.path = self.folder / DB_NAME
+        if not self.path.exists():
+            if not create:
+                raise ArchiveError(
+                    f"no archive at {self.folder}/ (run `cableparse ingest PATH` first, "
+                    "or give --archive DIR)"
+                )
+            try:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ArchiveError(
+                    f"cannot create the archive folder {self.folder}: {exc}"
+                ) from exc
+        try:
+            self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA busy_timeout = 60000")
+            self._setup(create)
+        except sqlite3.DatabaseError as exc:
+            raise ArchiveError(f"{self.path}: not a usable cableparse archive ({exc})") from exc
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _setup(self, create: bool) -> None:
+        version = self._schema_version()
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise ArchiveError(
+                f"{self.path} was written by a newer cableparse (schema {version}); upgrade"
+            )
+        if not create and version == 0:
+            raise ArchiveError(f"{self.path} is not a cableparse archive")
+        try:
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("BEGIN IMMEDIATE")
+            for statement in _SCHEMA:
+                self.db.execute(statement)
+            # Migrations from older schema versions go here, one step per version.
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            self.db.execute("COMMIT")
+        except sqlite3.Error:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+
+    def _schema_version(self) -> int:
+        has_meta = self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
+        if not has_meta:
+            tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables:
+                raise ArchiveError(
+                    f"{self.path} is an SQLite database, but not a cableparse archive"
+                )
+            return 0
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        return int(row[0]) if row else 0
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        items: Iterable[Source | Failure],
+        asked: str = "",
+        jobs: int = 1,
+        progress: Any = None,
+    ) -> IngestReport:
+        """Parse and store a stream of inputs, one transaction per batch of documents."""
+        report = IngestReport()
+        run = self._begin_run(asked)
+        pending: list[tuple[Source, Document]] = []
+        try:
+            for src, result in parse_stream(items, jobs):
+                if progress is not None:
+                    progress.update(1)
+                if isinstance(result, Failure):
+                    report.failed += 1
+                    report.failures.append(result)
+                    continue
+                assert src is not None
+                pending.append((src, result))
+                if len(pending) >= BATCH:
+                    self._store_batch(pending, run, report)
+                    pending = []
+            if pending:
+                self._store_batch(pending, run, report)
+        finally:
+            self._end_run(run, report)
+        return report
+
+    def _begin_run(self, asked: str) -> int:
+        with self._write():
+            cur = self.db.execute(
+                "INSERT INTO runs(started, asked, parser_version) "
+                "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?)",
+                (asked, PARSER_VERSION),
+            )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def _end_run(self, run: int, report: IngestReport) -> None:
+        with self._write():
+            self.db.execute(
+                "UPDATE runs SET finished = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), new = ?, "
+                "updated = ?, unchanged = ?, failed = ? WHERE id = ?",
+                (report.new, report.updated, report.unchanged, report.failed, run),
+            )
+
+    def _write(self) -> _Transaction:
+        return _Transaction(self.db, self.path)
+
+    def _store_batch(
+        self, batch: list[tuple[Source, Document]], run: int, report: IngestReport
+    ) -> None:
+        with self._write():
+            for src, doc in batch:
+                outcome = self._store(src, doc, run)
+                setattr(report, outcome, getattr(report, outcome) + 1)
+
+    def _store(self, src: Source, doc: Document, run: int) -> str:
+        db = self.db
+        sha = src.sha256
+        record = doc.to_record()
+        db.execute(
+            "INSERT OR IGNORE INTO sources(sha256, size, format, encoding, data) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (sha, len(src.data), record["provenance"]["format"], src.encoding, src.data),
+        )
+        db.execute(
+            "INSERT OR IGNORE INTO source_paths(sha256, path, row, offset) VALUES (?, ?, ?, ?)",
+            (sha, src.name, src.row, src.offset),
+        )
+        ident = identity(record)
+        same = db.execute(
+            "SELECT key FROM documents WHERE identity = ? AND source_sha256 = ? "
+            "AND parser_version = ?",
+            (ident, sha, PARSER_VERSION),
+        ).fetchone()
+        if same:
+            return "unchanged"
+        previous = db.execute(
+            "SELECT count(*) FROM documents WHERE identity = ? AND current = 1", (ident,)
+        ).fetchone()[0]
+        db.execute("UPDATE documents SET current = 0 WHERE identity = ?", (ident,))
+        cable = record.get("cable") or {}
+        ref = cable.get("reference_id")
+        cur = db.execute(
+            "INSERT INTO documents(id, kind, title, date, classification, origin, reference_id, "
+            "station, serial, year, identity, current, source_sha256, source_path, "
+            "parser_version, run, text, record) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
+            (
+                record["id"],
+                record["kind"],
+                record["title"],
+                record["date"],
+                record["classification"],
+                cable.get("origin"),
+                ref,
+                ids.station_key(cable["origin"]) if cable else None,
+                cable.get("serial"),
+                ref[:2] if ref else None,
+                ident,
+                sha,
+                src.name,
+                PARSER_VERSION,
+                run,
+                doc.text,
+                json.dumps(record, ensure_ascii=False),
+            ),
+        )
+        key = cur.lastrowid
+        if record["title"]:
+            db.execute(
+                "INSERT INTO documents_fts(rowid, title) VALUES (?, ?)", (key, record["title"])
+            )
+        for seq, p in enumerate(record["paragraphs"]):
+            pcur = db.execute(
+                "INSERT INTO paragraphs(document, seq, number, label, marking, heading, text, "
+                "span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    seq,
+                    p["number"],
+                    p["label"],
+                    p["marking"],
+                    p["heading"],
+                    p["text"],
+                    p["span"][0],
+                    p["span"][1],
+                ),
+            )
+            db.execute(
+                "INSERT INTO paragraphs_fts(rowid, text) VALUES (?, ?)", (pcur.lastrowid, p["text"])
+            )
+        db.executemany(
+            "INSERT OR IGNORE INTO aliases(alias, document) VALUES (?, ?)",
+            [(form, key) for form in lookup_forms(record)],
+        )
+        db.executemany(
+            "INSERT INTO tags(document, tag) VALUES (?, ?)",
+            [(key, tag) for tag in cable.get("tags", [])],
+        )
+        return "updated" if previous else "new"
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def resolve(self, text: str) -> dict[str, Any]:
+        """The current record a typed id names, in any of its forms, case-insensitively.
+        Raises LookupFailed with the candidates when none or several answer."""
+        rows = self._candidates(text)
+        if len(rows) == 1:
+            return self._row_record(rows[0])
+        if len(rows) > 1:
+            names = sorted({self._label(r) for r in rows})
+            raise LookupFailed(f"{text} is ambiguous: it names {len(names)} documents", names)
+        raise LookupFailed(f"no document {text}", self._closest(text))
+
+    def _candidates(self, text: str) -> list[sqlite3.Row]:
+        self.db.row_factory = sqlite3.Row
+        try:
+            folded = ids.fold(text)
+            rows = self.db.execute(
+                "SELECT d.* FROM aliases a JOIN documents d ON d.key = a.document "
+                "WHERE a.alias = ? AND d.current = 1 ORDER BY d.key",
+                (folded,),
+            ).fetchall()
+            if rows:
+                return list({r["key"]: r for r in rows}.values())
+            parsed = ids.split_id(text)
+            if parsed is None:
+                return []
+            year, station, serial = parsed
+            if year is None:
+                sql = "SELECT * FROM documents WHERE station = ? AND serial = ? AND current = 1"
+                return self.db.execute(sql, (station, serial)).fetchall()
+            sql = (
+                "SELECT * FROM documents WHERE station = ? AND serial = ? AND year = ? "
+                "AND current = 1"
+            )
+            return self.db.execute(sql, (station, serial, year)).fetchall()
+        finally:
+            self.db.row_factory = None
+
+    @staticmethod
+    def _label(row: sqlite3.Row) -> str:
+        ref = row["reference_id"]
+        return f"{row['id']} ({ref})" if ref else f"{row['id']} ({row['date'] or 'undated'})"
+
+    @staticmethod
+    def _row_record(row: sqlite3.Row) -> dict[str, Any]:
+        record: dict[str, Any] = json.loads(row["record"])
+        return record
+
+    def _closest(self, text: str, n: int = 5) -> list[str]:
+        import difflib
+
+        names = [
+            r[0] for r in self.db.execute("SELECT DISTINCT id FROM documents WHERE current = 1")
+        ]
+        return difflib.get_close_matches(text.upper(), [x.upper() for x in names], n=n, cutoff=0.5)
+
+    def text_of(self, record: dict[str, Any]) -> str:
+        """The source text a record's spans index."""
+        row = self.db.execute(
+            "SELECT text FROM documents WHERE source_sha256 = ? AND id = ? ORDER BY key DESC",
+            (record["provenance"]["sha256"], record["id"]),
+        ).fetchone()
+        return str(row[0]) if row else ""
+
+    def versions(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every stored version of a document, newest first, with its sources."""
+        rows = self.db.execute(
+            "SELECT d.key, d.current, d.source_sha256, d.source_path, d.parser_version, r.started "
+            "FROM documents d LEFT JOIN runs r ON r.id = d.run WHERE d.identity = ? "
+            "ORDER BY d.key DESC",
+            (identity(record),),
+        ).fetchall()
+        out = []
+        for key, current, sha, path, version, started in rows:
+            paths = [
+                p
+                for (p,) in self.db.execute(
+                    "SELECT path FROM source_paths WHERE sha256 = ? ORDER BY path", (sha,)
+                )
+            ]
+            out.append(
+                {
+                    "key": key,
+                    "current": bool(current),
+                    "sha256": sha,
+                    "source": path,
+                    "paths": paths,
+                    "parser_version": version,
+                    "ingested": started,
+                }
+            )
+        return out
+
+    def search(self, query: str, limit: int = 20) -> list[Hit]:
+        """Full-text search over paragraphs and titles of current documents, best first."""
+        terms = " ".join('"' + t.replace('"', '""') + '"' for t in query.split())
+        if not terms:
+            return []
+        hits: list[Hit] = []
+        for row in self.db.execute(
+            "SELECT d.id, d.reference_id, p.number, d.title, "
+            "snippet(paragraphs_fts, 0, '[', ']', '…', 16) "
+            "FROM paragraphs_fts JOIN paragraphs p ON p.rowid = paragraphs_fts.rowid "
+            "JOIN documents d ON d.key = p.document "
+            "WHERE paragraphs_fts MATCH ? AND d.current = 1 ORDER BY rank LIMIT ?",
+            (terms, limit),
+        ):
+            hits.append(Hit(*row))
+        seen = {h.id for h in hits}
+        for row in self.db.execute(
+            "SELECT d.id, d.reference_id, NULL, d.title, d.title FROM documents_fts "
+            "JOIN documents d ON d.key = documents_fts.rowid "
+            "WHERE documents_fts MATCH ? AND d.current = 1 ORDER BY rank LIMIT ?",
+            (terms, limit),
+        ):
+            if row[0] not in seen:
+                hits.append(Hit(*row))
+        return hits[:limit]
+
+    def records(
+        self,
+        tag: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Current records, by date then id, filtered; a stream, for exports of any size."""
+        where = ["d.current = 1"]
+        args: list[Any] = []
+        if tag:
+            where.append("d.key IN (SELECT document FROM tags WHERE tag = ?)")
+            args.append(tag.upper())
+        if since:
+            where.append("d.date >= ?")
+            args.append(since)
+        if until:
+            where.append("substr(d.date, 1, 10) <= ?")
+            args.append(until)
+        if kind:
+            where.append("d.kind = ?")
+            args.append(kind)
+        sql = f"SELECT d.record FROM documents d WHERE {' AND '.join(where)} ORDER BY d.date, d.id"
+        if limit:
+            sql += " LIMIT ?"
+            args.append(limit)
+        with closing(self.db.cursor()) as cur:
+            for (record,) in cur.execute(sql, args):
+                yield json.loads(record)
+
+    def verify(self) -> list[str]:
+        """Every problem found: a source whose bytes no longer have their sha256, a document
+        whose source is missing, a paragraph count or record that does not match."""
+        problems: list[str] = []
+        check = self.db.execute("PRAGMA integrity_check").fetchone()[0]
+        if check != "ok":
+            problems.append(f"the database itself: {check}")
+        bad_sources: set[str] = set()
+        for sha, data in self.db.execute("SELECT sha256, data FROM sources"):
+            if hashlib.sha256(data).hexdigest() != sha:
+                bad_sources.add(sha)
+        for doc_id, sha, record, n in self.db.execute(
+            "SELECT d.id, d.source_sha256, d.record, "
+            "(SELECT count(*) FROM paragraphs p WHERE p.document = d.key) FROM documents d"
+        ):
+            if sha in bad_sources:
+                problems.append(f"{doc_id}: its source {sha[:12]}… no longer has that sha256")
+            try:
+                parsed = json.loads(record)
+            except ValueError:
+                problems.append(f"{doc_id}: the stored record is not valid JSON")
+                continue
+            if len(parsed.get("paragraphs", [])) != n:
+                problems.append(
+                    f"{doc_id}: {n} paragraphs stored, the record has "
+                    f"{len(parsed.get('paragraphs', []))}"
+                )
+        missing = self.db.execute(
+            "SELECT d.id FROM documents d LEFT JOIN sources s ON s.sha256 = d.source_sha256 "
+            "WHERE s.sha256 IS NULL"
+        ).fetchall()
+        problems.extend(f"{doc_id}: its source is missing" for (doc_id,) in missing)
+        return problems
+
+    def counts(self) -> dict[str, int]:
+        one = self.db.execute
+        return {
+            "documents": one("SELECT count(*) FROM documents WHERE current = 1").fetchone()[0],
+            "versions": one("SELECT count(*) FROM documents").fetchone()[0],
+            "sources": one("SELECT count(*) FROM sources").fetchone()[0],
+        }
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; SQLite's errors become
+    ArchiveError with a message a user understands (a full disk, a read-only folder)."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    def __enter__(self) -> None:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise ArchiveError(_explain(self.path, exc)) from exc
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if exc is None:
+            try:
+                self.db.execute("COMMIT")
+                return
+            except sqlite3.Error as err:
+                self.db.execute("ROLLBACK")
+                raise ArchiveError(_explain(self.path, err)) from err
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise ArchiveError(_explain(self.path, exc)) from exc
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return f"{path}: the archive is read-only"
+    if "disk is full" in text or "disk I/O" in text:
+        return f"{path}: the disk is full or failing ({text}); nothing of this batch was written"
+    if "locked" in text or "busy" in text:
+        return f"{path}: another process holds the archive ({text})"
+    return f"{path}: {text}"

@@ -1,0 +1,136 @@
+"""How records read on a terminal and in spreadsheets: text views, tables, CSV rows."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+SUMMARY_FIELDS = ["id", "reference_id", "kind", "date", "classification", "title"]
+PARAGRAPH_FIELDS = [
+    "id",
+    "reference_id",
+    "kind",
+    "date",
+    "classification",
+    "title",
+    "tags",
+    "paragraph",
+    "heading",
+    "marking",
+    "text",
+    "source",
+]
+
+
+def citation(record: dict[str, Any], number: int | None = None) -> str:
+    """'BAKU-000433 ¶10 (09BAKU433)'."""
+    cite = record["id"] if number is None else f"{record['id']} ¶{number}"
+    ref = (record.get("cable") or {}).get("reference_id")
+    return f"{cite} ({ref})" if ref else cite
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    blocks = text.split("\n\n")
+    return "\n\n".join(
+        textwrap.fill(b, width=92, initial_indent=indent, subsequent_indent=indent) for b in blocks
+    )
+
+
+def paragraph(record: dict[str, Any], p: dict[str, Any]) -> str:
+    head = f"¶{p['number']}." if p["number"] is not None else ""
+    if p["marking"]:
+        head = f"{head} ({p['marking']})".strip()
+    return _wrap(f"{head} {p['text']}".strip())
+
+
+def document(record: dict[str, Any], paragraphs: list[dict[str, Any]], whole: bool) -> str:
+    """A cable as it reads: a metadata block, then numbered paragraphs under their headings.
+    With `whole` false (a citation of some paragraphs) only those, each with its citation."""
+    if not whole:
+        return "\n\n".join(
+            f"{citation(record, p['number'])}\n{paragraph(record, p)}" for p in paragraphs
+        )
+    lines = [_metadata(record), ""]
+    heading = None
+    for p in paragraphs:
+        if p["heading"] and p["heading"] != heading:
+            heading = p["heading"]
+            lines += [heading, "-" * min(len(heading), 92), ""]
+        lines += [paragraph(record, p), ""]
+    signed = (record.get("cable") or {}).get("signed_by")
+    if signed:
+        lines.append(" ".join(signed))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _metadata(record: dict[str, Any]) -> str:
+    prov = record["provenance"]
+    rows: list[tuple[str, str | None]] = [("id", record["id"])]
+    cable = record.get("cable")
+    article = record.get("article")
+    if cable:
+        rows += [
+            ("reference id", cable["reference_id"]),
+            ("date", record["date"]),
+            ("classification", record["classification"]),
+            ("from", cable["from"]),
+            ("to", "; ".join(r["name"] for r in cable["to"]) or None),
+            ("info", "; ".join(r["name"] for r in cable["info"]) or None),
+            ("tags", " ".join(cable["tags"]) or None),
+            ("subject", cable["subject"]),
+            ("references", "; ".join(r["text"] for r in cable["references"]) or None),
+        ]
+    if article:
+        dateline = article["dateline"]
+        rows += [
+            ("headline", article["headline"]),
+            ("deck", article.get("deck")),
+            ("dateline", dateline["text"] if dateline else None),
+            ("byline", article["byline"]),
+            ("published", article["published"]),
+        ]
+        rows += [("caption", c) for c in article["captions"]]
+    rows += [("source", prov["source"]), ("sha256", prov["sha256"])]
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:>{width}}: {v}" for k, v in rows if v)
+
+
+def summary_row(record: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": record["id"],
+        "reference_id": (record.get("cable") or {}).get("reference_id"),
+        "kind": record["kind"],
+        "date": record["date"],
+        "classification": record["classification"],
+        "title": record["title"],
+    }
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no documents"
+    cells = [[str(r[f] if r[f] is not None else "") for f in SUMMARY_FIELDS] for r in rows]
+    widths = [
+        min(max(len(f), *(len(c[i]) for c in cells)), 60) for i, f in enumerate(SUMMARY_FIELDS)
+    ]
+    line = "  ".join(f.upper().ljust(w) for f, w in zip(SUMMARY_FIELDS, widths, strict=True))
+    out = [line.rstrip()]
+    for c in cells:
+        out.append("  ".join(v[:w].ljust(w) for v, w in zip(c, widths, strict=True)).rstrip())
+    return "\n".join(out)
+
+
+def paragraph_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
+    base = summary_row(record)
+    base["tags"] = " ".join((record.get("cable") or {}).get("tags", []))
+    base["source"] = record["provenance"]["source"]
+    return [
+        {
+            **base,
+            "paragraph": p["number"],
+            "heading": p["heading"],
+            "marking": p["marking"],
+            "text": p["text"],
+        }
+        for p in record["paragraphs"]
+    ]
