@@ -961,7 +961,7 @@ def _as_text(tok: Token) -> Token:
     stripped = value.lstrip()
     if stripped.startswith("¶"):
         value = value[: len(value) - len(stripped)] + " " + stripped[1:]
-    return Token("TEXT", value, start_pos=tok.start_pos, end_pos=tok.end_pos, line=tok.line)
+    return lexer.make_token("TEXT", value, tok.start_pos or 0, tok.end_pos or 0, tok.line or 0)
 
 
 def _split_on_blank(toks: Sequence[Token]) -> list[list[Token]]:
