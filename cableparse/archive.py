@@ -19,8 +19,7 @@ from typing import Any
 import attrs
 
 from cableparse import ids
-from cableparse.model import Document
-from cableparse.parsing import parse_stream
+from cableparse.parsing import map_stream, parse_or_fail
 from cableparse.sources import Failure, Source
 from cableparse.version import PARSER_VERSION
 
@@ -183,6 +182,34 @@ def lookup_forms(record: dict[str, Any]) -> list[str]:
     return sorted(forms)
 
 
+@attrs.frozen
+class Prepared:
+    """A parsed document reduced to what the store writes. Made where the parsing happens (a
+    worker process under --jobs), so that the one writing process does little more than SQL."""
+
+    record: dict[str, Any]
+    record_json: str
+    identity: str
+    forms: list[str]
+    # The text the spans index, when it is not the Source's own (an HTML page's extract):
+    # None spares sending the same text back from the worker.
+    text: str | None
+
+
+def prepare(item: Source | Failure) -> Prepared | Failure:
+    result = parse_or_fail(item)
+    if isinstance(result, Failure):
+        return result
+    record = result.to_record()
+    return Prepared(
+        record=record,
+        record_json=json.dumps(record, ensure_ascii=False),
+        identity=identity(record),
+        forms=lookup_forms(record),
+        text=None if isinstance(item, Source) and result.text == item.text else result.text,
+    )
+
+
 class Archive:
     """An archive folder holding one SQLite database. Use as a context manager, or close()."""
 
@@ -270,9 +297,9 @@ class Archive:
         """Parse and store a stream of inputs, one transaction per batch of documents."""
         report = IngestReport()
         run = self._begin_run(asked)
-        pending: list[tuple[Source, Document]] = []
+        pending: list[tuple[Source, Prepared]] = []
         try:
-            for src, result in parse_stream(items, jobs):
+            for src, result in map_stream(prepare, items, jobs):
                 if progress is not None:
                     progress.update(1)
                 if isinstance(result, Failure):
@@ -312,17 +339,25 @@ class Archive:
         return _Transaction(self.db, self.path)
 
     def _store_batch(
-        self, batch: list[tuple[Source, Document]], run: int, report: IngestReport
+        self, batch: list[tuple[Source, Prepared]], run: int, report: IngestReport
     ) -> None:
         with self._write():
+            # The batch's paragraphs go into the full-text index in one statement after they
+            # are stored: FTS5 indexes a bulk insert far faster than one row at a time.
+            first = self.db.execute("SELECT coalesce(max(rowid), 0) FROM paragraphs").fetchone()[0]
             for src, doc in batch:
                 outcome = self._store(src, doc, run)
                 setattr(report, outcome, getattr(report, outcome) + 1)
+            self.db.execute(
+                "INSERT INTO paragraphs_fts(rowid, text) "
+                "SELECT rowid, text FROM paragraphs WHERE rowid > ?",
+                (first,),
+            )
 
-    def _store(self, src: Source, doc: Document, run: int) -> str:
+    def _store(self, src: Source, doc: Prepared, run: int) -> str:
         db = self.db
         sha = src.sha256
-        record = doc.to_record()
+        record = doc.record
         db.execute(
             "INSERT OR IGNORE INTO sources(sha256, size, format, encoding, data) "
             "VALUES (?, ?, ?, ?, ?)",
@@ -332,7 +367,7 @@ class Archive:
             "INSERT OR IGNORE INTO source_paths(sha256, path, row, offset) VALUES (?, ?, ?, ?)",
             (sha, src.name, src.row, src.offset),
         )
-        ident = identity(record)
+        ident = doc.identity
         same = db.execute(
             "SELECT key FROM documents WHERE identity = ? AND source_sha256 = ? "
             "AND parser_version = ?",
@@ -343,7 +378,10 @@ class Archive:
         previous = db.execute(
             "SELECT count(*) FROM documents WHERE identity = ? AND current = 1", (ident,)
         ).fetchone()[0]
-        db.execute("UPDATE documents SET current = 0 WHERE identity = ?", (ident,))
+        if previous:
+            db.execute(
+                "UPDATE documents SET current = 0 WHERE identity = ? AND current = 1", (ident,)
+            )
         cable = record.get("cable") or {}
         ref = cable.get("reference_id")
         cur = db.execute(
@@ -367,8 +405,8 @@ class Archive:
                 src.name,
                 PARSER_VERSION,
                 run,
-                doc.text,
-                json.dumps(record, ensure_ascii=False),
+                src.text if doc.text is None else doc.text,
+                doc.record_json,
             ),
         )
         key = cur.lastrowid
@@ -376,10 +414,10 @@ class Archive:
             db.execute(
                 "INSERT INTO documents_fts(rowid, title) VALUES (?, ?)", (key, record["title"])
             )
-        for seq, p in enumerate(record["paragraphs"]):
-            pcur = db.execute(
-                "INSERT INTO paragraphs(document, seq, number, label, marking, heading, text, "
-                "span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        db.executemany(
+            "INSERT INTO paragraphs(document, seq, number, label, marking, heading, text, "
+            "span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
                 (
                     key,
                     seq,
@@ -388,16 +426,14 @@ class Archive:
                     p["marking"],
                     p["heading"],
                     p["text"],
-                    p["span"][0],
-                    p["span"][1],
-                ),
-            )
-            db.execute(
-                "INSERT INTO paragraphs_fts(rowid, text) VALUES (?, ?)", (pcur.lastrowid, p["text"])
-            )
+                    *p["span"],
+                )
+                for seq, p in enumerate(record["paragraphs"])
+            ],
+        )
         db.executemany(
             "INSERT OR IGNORE INTO aliases(alias, document) VALUES (?, ?)",
-            [(form, key) for form in lookup_forms(record)],
+            [(form, key) for form in doc.forms],
         )
         db.executemany(
             "INSERT INTO tags(document, tag) VALUES (?, ?)",

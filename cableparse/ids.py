@@ -54,8 +54,9 @@ _WITHOUT_YEAR = re.compile(rf"^{_STATION}\s*-?\s*{_SERIAL}$")
 
 def fold(text: str) -> str:
     """Upper case, accents and punctuation removed, whitespace collapsed: for comparing forms."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^A-Za-z0-9 -]", " ", text).upper().split())
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import TypeVar
 
 from lark import Token
 
@@ -195,6 +196,19 @@ def find_banner(line: str) -> re.Match[str] | None:
     return BANNER.search(probe)
 
 
+_RULE_STARTS = frozenset("-=_*/")
+
+
+def _maybe_rule(s: str) -> bool:
+    """Whether a line starts like a rule (or a "--- header ends ---" line): a test of one
+    character that spares the pattern on lines of prose."""
+    return s.lstrip()[:1] in _RULE_STARTS
+
+
+def is_rule(s: str) -> bool:
+    return _maybe_rule(s) and RULE.match(s) is not None
+
+
 def is_heading(lines: list[Line], i: int, all_caps: bool = False) -> bool:
     """A section heading: a short line standing alone, or one underlined/overlined by a rule.
 
@@ -202,7 +216,7 @@ def is_heading(lines: list[Line], i: int, all_caps: bool = False) -> bool:
     or a name, so there it counts only when a numbered paragraph follows it."""
     # Most lines are prose with more prose right below: neither standing alone nor underlined.
     next_blank = i + 1 >= len(lines) or lines[i + 1].blank
-    if not next_blank and not RULE.match(lines[i + 1].text):
+    if not next_blank and not is_rule(lines[i + 1].text):
         return False
     text = lines[i].text.strip()
     if not text or len(text) > 70 or PARA.match(text) or RULE.match(text):
@@ -233,11 +247,10 @@ def _next_nonblank(lines: list[Line], i: int) -> int | None:
     return None
 
 
-def make_token(kind: str, text: str, start: int, end: int, line: int) -> Token:
-    """A lark Token, built without Token.__init__'s keyword handling: a cable has a token per
-    line, and the constructor was most of the lexer's time. Every slot is set, as the
-    constructor would."""
-    tok: Token = str.__new__(Token, text)
+_T = TypeVar("_T", bound=Token)
+
+
+def _fill(tok: _T, kind: str, text: str, start: int, end: int, line: int) -> _T:
     tok.type = kind
     tok.value = text
     tok.start_pos = start
@@ -245,6 +258,13 @@ def make_token(kind: str, text: str, start: int, end: int, line: int) -> Token:
     tok.line = tok.end_line = line
     tok.column = tok.end_column = None
     return tok
+
+
+def make_token(kind: str, text: str, start: int, end: int, line: int) -> Token:
+    """A lark Token, built without Token.__init__'s keyword handling: a cable has a token per
+    line, and the constructor was most of the lexer's time. Every slot is set, as the
+    constructor would."""
+    return _fill(str.__new__(Token, text), kind, text, start, end, line)
 
 
 def _tok(kind: str, line: Line, index: int) -> Token:
@@ -294,7 +314,8 @@ def tokenize(text: str) -> Iterator[Token]:
 
 
 def _run(lines: list[Token]) -> LineRun:
-    tok = LineRun("LINES", "", start_pos=lines[0].start_pos, end_pos=lines[-1].end_pos)
+    start, end, line = lines[0].start_pos or 0, lines[-1].end_pos or 0, lines[0].line or 0
+    tok = _fill(str.__new__(LineRun, ""), "LINES", "", start, end, line)
     tok.lines = lines
     return tok
 
@@ -512,7 +533,10 @@ _NOT_LOWER = bytes(c for c in range(256) if not 0x61 <= c <= 0x7A)
 _NOT_UPPER = bytes(c for c in range(256) if not 0x41 <= c <= 0x5A)
 
 
-FIELD_LINES = (EO, TAGS, SUBJECT, REF, CLASSBY)
+# Any of the front-matter field lines, as one pattern: one match a line instead of five.
+FIELD_LINE = re.compile(
+    "|".join(f"(?:{rx.pattern})" for rx in (EO, TAGS, SUBJECT, REF, CLASSBY)), re.I
+)
 
 
 def _last_field_line(lines: list[Line], start: int) -> int:
@@ -524,7 +548,7 @@ def _last_field_line(lines: list[Line], start: int) -> int:
         s = lines[j].text
         if PARA.match(s):
             break
-        if any(rx.match(s) for rx in FIELD_LINES):
+        if FIELD_LINE.match(s):
             last = j
     return last
 
@@ -569,7 +593,10 @@ def _telegram_header_run(lines: list[Line], i: int) -> set[int]:
 def _preview_end(lines: list[Line]) -> int:
     """Scrapes that print a truncated preview, then 'id: ... header ends', then the cable:
     the index of the metadata block's first line (0 when there is no such block)."""
-    ends = next((k for k, ln in enumerate(lines) if HEADER_ENDS.match(ln.text)), None)
+    ends = next(
+        (k for k, ln in enumerate(lines) if _maybe_rule(ln.text) and HEADER_ENDS.match(ln.text)),
+        None,
+    )
     if ends is None:
         return 0
     start = next((k for k in range(ends, -1, -1) if META_ID.match(lines[k].text)), None)

@@ -10,13 +10,14 @@ import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
 
 from cableparse import article, cable
 from cableparse.errors import NotACable, ParseError
 from cableparse.model import Document
 from cableparse.sources import Failure, Source, iter_sources
 
-__all__ = ["parse_path", "parse_source", "parse_sources", "parse_stream", "parse_text"]
+__all__ = ["map_stream", "parse_path", "parse_source", "parse_sources", "parse_text"]
 
 
 def parse_source(src: Source) -> Document:
@@ -37,7 +38,8 @@ def parse_text(text: str, source: str = "<text>") -> Document:
     return parse_source(Source(name=source, data=data, text=text, encoding="utf-8", format="text"))
 
 
-def _parse_or_fail(item: Source | Failure) -> Document | Failure:
+def parse_or_fail(item: Source | Failure) -> Document | Failure:
+    """One input to its Document, or to a Failure naming the input and the problem."""
     if isinstance(item, Failure):
         return item
     try:
@@ -46,21 +48,24 @@ def _parse_or_fail(item: Source | Failure) -> Document | Failure:
         return Failure(item.name, str(exc))
 
 
-def parse_stream(
-    items: Iterable[Source | Failure], jobs: int = 1
-) -> Iterator[tuple[Source | None, Document | Failure]]:
-    """Parse a stream of inputs, in order: each with its Source (None for an input that could
-    not be read). With jobs > 1 the parsing runs in that many worker processes; the inputs are
-    still read as a stream by this one, in bounded batches, so memory stays flat whatever the
-    corpus size."""
+T = TypeVar("T")
+
+
+def map_stream(
+    fn: Callable[[Source | Failure], T], items: Iterable[Source | Failure], jobs: int = 1
+) -> Iterator[tuple[Source | None, T]]:
+    """`fn` over a stream of inputs, in order: each result with its Source (None for an input
+    that could not be read). With jobs > 1, `fn` (a module-level function, so that it can be
+    sent) runs in that many worker processes; the inputs are still read as a stream by this
+    one, in bounded batches, so memory stays flat whatever the corpus size."""
     it = iter(items)
     if jobs <= 1:
         for item in it:
-            yield (item if isinstance(item, Source) else None), _parse_or_fail(item)
+            yield (item if isinstance(item, Source) else None), fn(item)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         while batch := list(itertools.islice(it, 256 * jobs)):
-            results = pool.map(_parse_or_fail, batch, chunksize=16)
+            results = pool.map(fn, batch, chunksize=16)
             for item, result in zip(batch, results, strict=True):
                 yield (item if isinstance(item, Source) else None), result
 
@@ -69,11 +74,11 @@ def parse_sources(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], jobs: int = 1
 ) -> Iterator[Document | Failure]:
     """Every document under one or more paths, in order, or a Failure naming the input and the
-    problem (see parse_stream for jobs)."""
+    problem (see map_stream for jobs)."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     items = itertools.chain.from_iterable(iter_sources(p) for p in paths)
-    for _, result in parse_stream(items, jobs):
+    for _, result in map_stream(parse_or_fail, items, jobs):
         yield result
 
 

@@ -1,0 +1,148 @@
+"""The speed benchmark: parse, ingest, show and search on a generated corpus, in one run.
+
+    python benchmarks/run.py [--count 10000] [--work DIR] [--out benchmarks/out/results.json]
+
+Steps, each a separate process so that peak memory is its own:
+- the yardstick (../shared/bench/regex_yardstick.py, a regex reader of header fields) and
+  `cableparse parse --jobs 1` over the same folder: cables/s, MB/s, and their ratio;
+- `cableparse parse --jobs 2`: the speed-up over one job;
+- `cableparse ingest` of the folder (and of a cables.csv with --csv FILE) into a fresh archive;
+- `show ID --para N` and `search` latency inside the process (interpreter start-up apart).
+Wall time and peak RSS come from the operating system (resource.getrusage of the child).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+YARDSTICK = HERE.parents[1] / "shared" / "bench" / "regex_yardstick.py"
+
+
+def timed(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> dict[str, float]:
+    """Run a command; its wall time, CPU time and peak RSS (of the largest child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=stdout, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    # ru_maxrss of RUSAGE_CHILDREN is the largest of all children so far: run the biggest last
+    # or read it per step, as here, knowing it never goes down.
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": after.ru_maxrss / 1024}
+
+
+def corpus_size(folder: Path) -> tuple[int, int]:
+    files = [p for p in folder.rglob("*.txt")]
+    return len(files), sum(p.stat().st_size for p in files)
+
+
+def rates(step: dict[str, float], count: int, size: int) -> dict[str, float]:
+    return {
+        **step,
+        "cables_per_s": count / step["wall_s"],
+        "mb_per_s": size / 1e6 / step["wall_s"],
+    }
+
+
+def latency(archive: Path, doc_id: str) -> dict[str, float]:
+    """Median times of show and search inside one process, after a warm-up."""
+    code = f"""
+import json, statistics, time
+from cableparse.archive import Archive
+a = Archive({str(archive)!r})
+def t(f, n=50):
+    f()
+    out = []
+    for _ in range(n):
+        s = time.perf_counter(); f(); out.append(time.perf_counter() - s)
+    return statistics.median(out) * 1000
+def show():
+    rec = a.resolve({doc_id!r})
+    return [p for p in rec["paragraphs"] if p["number"] == 2]
+print(json.dumps({{
+    "show_para_ms": t(show),
+    "search_ms": t(lambda: a.search("military cooperation", limit=20)),
+}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
+
+
+def startup() -> float:
+    runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        subprocess.run(["cableparse", "--version"], check=True, stdout=subprocess.DEVNULL)
+        runs.append(time.perf_counter() - start)
+    return statistics.median(runs) * 1000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--work", type=Path, default=HERE / "out" / "work")
+    parser.add_argument("--out", type=Path, default=HERE / "out" / "results.json")
+    parser.add_argument("--csv", type=Path, help="also time the ingest of this cables.csv")
+    args = parser.parse_args(argv)
+
+    folder = args.work / f"corpus-{args.count}"
+    if not folder.exists():
+        subprocess.run(
+            [sys.executable, str(HERE / "generate.py"), str(folder), "--count", str(args.count)],
+            check=True,
+        )
+    count, size = corpus_size(folder)
+    results: dict[str, Any] = {"corpus": {"cables": count, "bytes": size}, "cores": os.cpu_count()}
+
+    results["yardstick"] = rates(timed([sys.executable, str(YARDSTICK), str(folder)]), count, size)
+    parse_cmd = ["cableparse", "parse", str(folder), "--format", "jsonl"]
+    results["parse_1"] = rates(timed([*parse_cmd, "--jobs", "1"]), count, size)
+    results["parse_2"] = rates(timed([*parse_cmd, "--jobs", "2"]), count, size)
+    results["ratio_to_yardstick"] = (
+        results["parse_1"]["cables_per_s"] / results["yardstick"]["cables_per_s"]
+    )
+    results["speedup_2_jobs"] = (
+        results["parse_2"]["cables_per_s"] / results["parse_1"]["cables_per_s"]
+    )
+
+    archive = args.work / "archive"
+    shutil.rmtree(archive, ignore_errors=True)
+    results["ingest"] = rates(
+        timed(["cableparse", "ingest", str(folder), "--archive", str(archive)]), count, size
+    )
+    if args.csv:
+        csv_archive = args.work / "archive-csv"
+        shutil.rmtree(csv_archive, ignore_errors=True)
+        step = timed(["cableparse", "ingest", str(args.csv), "--archive", str(csv_archive)])
+        results["ingest_csv"] = {**step, "bytes": args.csv.stat().st_size}
+
+    first = json.loads(
+        subprocess.run(
+            ["cableparse", "list", "--archive", str(archive), "--format", "json"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )[0]["id"]
+    results["latency"] = {**latency(archive, first), "startup_ms": startup()}
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
