@@ -82,8 +82,9 @@ def _date_line(flat: str) -> str | None:
 
 # ---- datelines ----------------------------------------------------------------------------------
 
-# A lone hyphen needs a space or the line's end after it ("A HIGH-powered team" is no dateline).
-_DASH = r"(?:--|[–—―]|-(?=\s|$))"
+# A lone hyphen needs a space (or the agency's parenthesis) on one side: "LONDON (Reuters) -The"
+# is a dateline, "A HIGH-powered team" is not.
+_DASH = r"(?:--|[–—―]|(?<=[\s)])-|-(?=\s|$))"
 _CAPS_PLACE = r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]*){0,4}"
 _TITLE_PLACE = r"[A-Z][a-z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
 _REGION = r"(?:,\s*[A-Z][A-Za-z.'’-]*(?:\s+[A-Z][A-Za-z.'’-]*){0,3})"
@@ -148,8 +149,10 @@ def _byline(flat: str) -> str | None:
 
 def _stamp(flat: str) -> tuple[str | None, str] | None:
     """(writer or None, date) of a line like 'AP 12:58 a.m. EST January 22, 2016'."""
+    if len(flat.split()) > 16:
+        return None
     m = _STAMP.fullmatch(flat)
-    if not m or len(flat.split()) > 16:
+    if not m:
         return None
     when = _date_line(m["when"])
     if not when:
@@ -181,6 +184,8 @@ _CREDIT_TAIL = re.compile(
 _PLACE_CAPTION = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s+-{1,2}\s+[A-Z\"“‘]")
 # A photo of a person captioned with the name alone ("Yuri Kim").
 _NAME_CAPTION = re.compile(r"[A-Z][a-z'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’-]+)){1,3}")
+# Captions are a sentence or two; the limit also keeps the tail patterns' cost linear.
+_CAPTION_MAX = 600
 _CAPTION_WIDGET = re.compile(r"\s*\b(?:hide|toggle)\s+caption$", re.I)
 
 
@@ -191,6 +196,8 @@ def _ends_with_date(flat: str) -> bool:
 
 def _strong_caption(flat: str) -> bool:
     """Captions that say what they are, wherever they stand."""
+    if len(flat) > _CAPTION_MAX:
+        return False
     return (
         bool(_CREDIT_TAIL.search(flat))
         or bool(_CAPTION_WIDGET.search(flat))
