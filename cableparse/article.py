@@ -30,7 +30,7 @@ __all__ = ["parse_article", "parse_html_article"]
 
 _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
-    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?![a-z])\.?"
 )
 _MONTH_NUMBER = {
     m: i
@@ -76,7 +76,7 @@ def _date_line(flat: str) -> str | None:
     m = _DATE.search(flat)
     if not m or not (iso := _iso(m)):
         return None
-    rest = _DATE_NOISE.sub(" ", flat[: m.start()] + " " + flat[m.end() :])
+    rest = _DATE_NOISE.sub(" ", _DATE.sub(" ", flat))
     return iso if not rest.strip() else None
 
 
@@ -86,7 +86,7 @@ def _date_line(flat: str) -> str | None:
 # is a dateline, "A HIGH-powered team" is not.
 _DASH = r"(?:--|[–—―]|(?<=[\s)])-|-(?=\s|$))"
 _CAPS_PLACE = r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]*){0,4}"
-_TITLE_PLACE = r"[A-Z][a-z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}"
+_TITLE_PLACE = r"[A-Z][a-z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|da|do|del|di|la|le|upon)){0,3}"
 _REGION = r"(?:,\s*[A-Z][A-Za-z.'’-]*(?:\s+[A-Z][A-Za-z.'’-]*){0,3})"
 _AGENCY = r"\((?P<agency>[A-Z][\w/&.' -]{0,40})\)"
 _DAY = rf"{_MONTH}\s+\d{{1,2}}(?:,?\s+{_YEAR})?"
@@ -125,17 +125,25 @@ def _dateline(raw: str) -> tuple[re.Match[str], Dateline] | None:
 
 _NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|da|del|van|von|al|bin|la|le))*"
 _NAMES = rf"{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*"
+# A wire service or outlet alone on a line before the body is its byline.
+_AGENCY_NAME = re.compile(
+    r"(?:The\s+)?Associated\s+Press|AP|Reuters|AFP|Agence\s+France[- ]Presse|VOA(?:\s+News)?|"
+    r"BBC(?:\s+News)?|USA\s+TODAY|NPR|CNN|dpa|Xinhua|RFE/RL"
+)
 _BYLINES = (
     # "By Jane Doe", "by Patrick Rizzo, Reuters", "By JOHN SMITH and JANE DOE | AP"
     re.compile(rf"[Bb][Yy]:?\s+{_NAMES}(?:\s*[,|/]\s*[^.]{{1,60}})?"),
     # "Jim Suhr and Amy Shafer | AP"
     re.compile(rf"{_NAMES}\s*\|\s*[A-Z][\w .&-]{{0,40}}"),
+    # "Associated Press", "Jane Doe, Reuters"
+    re.compile(rf"(?:{_NAMES}\s*,\s*)?(?:{_AGENCY_NAME.pattern})"),
 )
 # "AP 12:58 a.m. EST January 22, 2016": who wrote it, then when.
 _STAMP = re.compile(
     r"(?P<who>[A-Z].{0,80}?)\s+\d{1,2}:\d\d\s*[ap]\.?m\.?(?:\s+[A-Z]{2,4})?\s*(?P<when>.+)", re.I
 )
-_NOT_A_WRITER = re.compile(r"(?:published|updated|posted|last updated)\b", re.I)
+# "John Bacon, USA TODAY Published 11:09 a.m. ...": the word before the time is no writer.
+_NOT_A_WRITER = re.compile(r"(?:^|\s)(?:published|updated|posted|last\s+updated)\b.*$", re.I)
 
 
 def _byline(flat: str) -> str | None:
@@ -149,7 +157,7 @@ def _byline(flat: str) -> str | None:
 
 def _stamp(flat: str) -> tuple[str | None, str] | None:
     """(writer or None, date) of a line like 'AP 12:58 a.m. EST January 22, 2016'."""
-    if len(flat.split()) > 16:
+    if len(flat.split()) > 24:
         return None
     m = _STAMP.fullmatch(flat)
     if not m:
@@ -157,17 +165,17 @@ def _stamp(flat: str) -> tuple[str | None, str] | None:
     when = _date_line(m["when"])
     if not when:
         return None
-    who = m["who"].strip(" ,|")
-    return (None if _NOT_A_WRITER.match(who) else who), when
+    who = _NOT_A_WRITER.sub("", m["who"]).strip(" ,|")
+    return who or None, when
 
 
 def _looks_like_author(name: str) -> bool:
-    """A page's author metadata is a name list ("Laurie Oakes", "Jane Doe and John Roe") or an
-    agency acronym ("AP"), not a widget label ("Username", "Follow")."""
+    """A page's author metadata is a name list ("Laurie Oakes", "Jane Doe; John Roe") or an
+    agency ("AP", "Reuters"), not a widget label ("Username", "Follow")."""
     words = name.split()
     if len(words) == 1:
-        return bool(re.fullmatch(r"[A-Z]{2,6}", name))
-    return bool(re.fullmatch(_NAMES, name)) and len(words) <= 12
+        return bool(re.fullmatch(r"[A-Z]{2,6}", name) or _AGENCY_NAME.fullmatch(name))
+    return bool(re.fullmatch(_NAMES, name.replace(";", ","))) and len(words) <= 12
 
 
 # ---- captions -----------------------------------------------------------------------------------
@@ -175,11 +183,14 @@ def _looks_like_author(name: str) -> bool:
 # "... (AP photo)", "... (Nasser Nasser/AP)", "...(Photo: Said Yusuf Warsame, epa)",
 # "... Source: Supplied"
 _CREDIT_TAIL = re.compile(
-    r"(?:\((?:[^()]*\b(?:photos?|photograph|image|picture|file|getty|pool|AP|AFP|EPA|Reuters)\b"
+    r"(?:\((?:[^()]*\b(?:photos?|photograph|image|picture|file|getty|pool|AP|AFP|EPA|Reuters"
+    r"|courtesy|handout|istock|screenshot|video)\b"
     r"[^()]*|[^()/]{1,40}/[^()]{1,60})\)|\b(?:Photo(?:graph)?|Picture|Image|Credit|Source)s?:"
     r"\s*[^.:]{1,60})\.?$",
     re.I,
 )
+# AP's archive photos ("FILE - A man walks ..."), BBC's "Image caption ...".
+_CAPTION_START = re.compile(r"(?:FILE(?: PHOTO)?\s*[-–—:]|Image caption\b)")
 # RFE/RL's captions: "Nagorno-Karabakh - Azerbaijani protesters block ..., December 26, 2022."
 _PLACE_CAPTION = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s+-{1,2}\s+[A-Z\"“‘]")
 # A photo of a person captioned with the name alone ("Yuri Kim").
@@ -200,6 +211,7 @@ def _strong_caption(flat: str) -> bool:
         return False
     return (
         bool(_CREDIT_TAIL.search(flat))
+        or bool(_CAPTION_START.match(flat))
         or bool(_CAPTION_WIDGET.search(flat))
         or (bool(_PLACE_CAPTION.match(flat)) and _ends_with_date(flat))
     )
@@ -208,8 +220,10 @@ def _strong_caption(flat: str) -> bool:
 # ---- boilerplate --------------------------------------------------------------------------------
 
 
-def _rule(pattern: str, what: str, max_words: int = 40) -> tuple[re.Pattern[str], str, int]:
-    return re.compile(pattern, re.I), what, max_words
+def _rule(
+    pattern: str, what: str, max_words: int = 40, flags: int = re.I
+) -> tuple[re.Pattern[str], str, int]:
+    return re.compile(pattern, flags), what, max_words
 
 
 # Whole units that a copy from a web page drags along; each matches the unit's whole text.
@@ -217,16 +231,20 @@ _BOILERPLATE = (
     _rule(r"\d[\d,.]*[KM]?(?:\s+(?:shares?|comments?|views?))?", "share counter"),
     _rule(r"\d{1,3}\s+min(?:ute)?s?\s+read", "reading time"),
     _rule(r"(?:hide|toggle|show)\s+caption\b.*", "caption widget text"),
-    _rule(r"(?:copyright\b|©|\(c\)\s*\d{4}).*|.*\ball rights reserved\b.*", "copyright line", 60),
+    # A year after the mark: a story may well begin "Copyright lawyers say ...".
+    _rule(
+        r"(?:copyright|©|\(c\))\s*©?\s*\d{4}\b.*|.*\ball rights reserved\b.*", "copyright line", 60
+    ),
     _rule(r"(?:read\s+or\s+)?share\s+this\s+(?:story|article)\b.*", "share prompt"),
     _rule(
-        r"(?:(?:share|tweet|e-?mail|print|facebook|twitter|linkedin|whatsapp|pinterest|reddit)"
-        r"(?:\s+(?:this|on|via)\b.*)?\s*)+",
+        r"(?:(?:share|tweet|e-?mail|print|facebook|twitter|linkedin|whatsapp|pinterest|reddit"
+        r"|connect|comments?|more|\d+)(?:\s+(?:this|on|via)\b.*)?\s*)+",
         "share button",
         12,
     ),
     _rule(
-        r".*\b(?:newsletters?|in(?:to)? your inbox)\b.*|(?:sign up|subscribe)\b[^.]*",
+        # a prompt, not a sentence about newsletters: no full stop
+        r"[^.]*\b(?:newsletters?|in(?:to)? your inbox)\b[^.]*|(?:sign up|subscribe)\b[^.]*",
         "newsletter prompt",
         15,
     ),
@@ -236,8 +254,9 @@ _BOILERPLATE = (
         8,
     ),
     _rule(r"\[[^\[\]]{3,300}\]", "link to another story"),
-    # "Dirk Waem/AFP/Getty Images"
-    _rule(r"[A-Z][\w.'’ -]*(?:/[A-Z][\w.'’ -]*)+", "photo credit", 8),
+    # "Dirk Waem/AFP/Getty Images"; names, so not in capitals ("U.S./JAPAN TRADE" is a headline)
+    _rule(r"(?=.*[a-z])[A-Z][\w.'’ -]*(?:/[A-Z][\w.'’ -]*)+", "photo credit", 8, flags=0),
+    _rule(r"image\s+copyright\b.*", "photo credit", 12),
 )
 # A heading that starts a list of links to other stories; the list's items are headlines.
 _RELATED = re.compile(
@@ -342,12 +361,7 @@ def _paragraph_text(raw: str) -> str:
 
 @attrs.frozen
 class _Parts:
-    headline: str
-    deck: str | None
-    dateline: Dateline | None
-    byline: str | None
-    published: str | None
-    captions: tuple[str, ...]
+    article: Article
     paragraphs: tuple[Paragraph, ...]
     warnings: tuple[str, ...]
     spans: tuple[tuple[str, Span], ...]
@@ -385,7 +399,7 @@ class _Reader:
         flat = unit.flat
         if _strong_caption(flat):
             return True
-        if any(c and (flat == c or c.startswith(flat)) for c in self.captions):
+        if any(flat == c or (len(flat) >= 20 and c.startswith(flat)) for c in self.captions):
             return True  # the page repeats a caption (a gallery's second rendering)
         return bool(_NAME_CAPTION.fullmatch(flat)) and self.flat_text.count(flat) >= 2
 
@@ -430,6 +444,9 @@ class _Reader:
             headline = units[i].flat
             self.spans["headline"] = (units[i].start, units[i].end)
             i += 1
+            if i < len(units) and units[i].flat == headline:
+                self.remove(units[i], "repeated headline")
+                i += 1
         if i + 1 < len(units) and self.is_deck(units[i]):
             deck = unmark(units[i].flat)
             self.spans["deck"] = (units[i].start, units[i].end)
@@ -445,13 +462,16 @@ class _Reader:
         paragraphs = self.body(i, first_start)
         if self.published is None:
             self.yearless(dateline, paragraphs)
-        return _Parts(
+        article = Article(
             headline=headline,
             deck=deck,
             dateline=dateline,
             byline=self.byline,
             published=self.published,
             captions=tuple(self.captions),
+        )
+        return _Parts(
+            article=article,
             paragraphs=paragraphs,
             warnings=tuple(self.warnings),
             spans=tuple(sorted(self.spans.items())),
@@ -514,7 +534,7 @@ class _Reader:
                 unit = _Unit(first_start, unit.end, self.text[first_start : unit.end])
                 first_start = None
             flat = unit.flat
-            if _COMMENTS.fullmatch(flat):
+            if _COMMENTS.fullmatch(flat) and (i > len(units) // 2 or " " in flat):
                 rest = _Unit(unit.start, units[-1].end, self.text[unit.start : units[-1].end])
                 self.remove(rest, "comment section")
                 break
@@ -581,21 +601,15 @@ def _document(
     notes: list[str],
     external: tuple[tuple[str, str], ...] = (),
 ) -> Document:
+    article = parts.article
     return Document(
-        id=article_id(parts.headline, src),
+        id=article_id(article.headline, src),
         kind="article",
         text=text,
-        title=parts.headline or None,
-        date=parts.published,
+        title=article.headline or None,
+        date=article.published,
         paragraphs=parts.paragraphs,
-        article=Article(
-            headline=parts.headline,
-            deck=parts.deck,
-            dateline=parts.dateline,
-            byline=parts.byline,
-            published=parts.published,
-            captions=parts.captions,
-        ),
+        article=article,
         provenance=Provenance(
             source=src.name,
             sha256=src.sha256,
@@ -617,7 +631,7 @@ def parse_article(src: Source, why_not_cable: str | None = None) -> Document:
     """A news article copied as text: headline, deck, captions, dateline, byline, date, body."""
     parts = _Reader(src.text).read()
     notes = [f"not a cable: {why_not_cable}"] if why_not_cable else []
-    if not parts.headline:
+    if not parts.article.headline:
         notes.append("no text: the record has no headline and no body")
     fmt = "article-text" if src.format == "text" else src.format
     return _document(src, src.text, parts, fmt, notes)
@@ -665,9 +679,13 @@ def parse_html_article(src: Source) -> Document:
         "HTML page: the record's text is the article text trafilatura extracted (headline, "
         "blank line, one block per paragraph); spans index that text, not the HTML"
     ]
-    byline = parts.byline or _page_byline(tree, meta.get("author"), notes)
-    published = parts.published or _page_date(meta.get("date"))
-    parts = attrs.evolve(parts, byline=byline, published=published)
+    found = parts.article
+    article = attrs.evolve(
+        found,
+        byline=found.byline or _page_byline(tree, meta.get("author"), notes),
+        published=found.published or _page_date(meta.get("date")),
+    )
+    parts = attrs.evolve(parts, article=article)
     external = tuple(
         (key, squash(str(meta[key])))
         for key in ("title", "author", "date", "url", "sitename")
