@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -47,10 +48,10 @@ _DATE = re.compile(
     rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?P<m2>{_MONTH})(?:,?\s*(?P<y2>{_YEAR})\b)?"
     rf"|(?P<y3>{_YEAR})-(?P<m3>[01]\d)-(?P<d3>[0-3]\d)\b)"
 )
-# What may stand beside a date on a line that only dates the story.
+# What may stand beside a date on a line that only dates the story; time zones in capitals.
 _DATE_NOISE = re.compile(
     rf"\b(?:published|updated|posted|last|modified|on|at|{_WEEKDAY})\b|\d{{1,2}}[:.]\d\d\s*"
-    r"(?:[ap]\.?m\.?)?|\b[A-Z]{2,4}\b|[|,:·•–—-]",
+    r"(?:[ap]\.?m\.?)?|(?-i:\b[A-Z]{2,4}\b)|[|,:·•–—-]",
     re.I,
 )
 
@@ -420,10 +421,7 @@ class _Reader:
         if not self.byline and (by := _byline(flat)):
             self.set_byline(by, unit)
             return True
-        if _strong_caption(flat):
-            self.caption(unit)
-            return True
-        return False
+        return self.strong_caption(unit)
 
     def set_byline(self, byline: str, unit: _Unit) -> None:
         if self.byline is None:
@@ -437,7 +435,7 @@ class _Reader:
 
     def read(self) -> _Parts:
         units = self.units
-        i = self.skip_boilerplate(0, before_headline=True)
+        i = self.skip(0, self.strong_caption)
         headline = ""
         deck: str | None = None
         if i < len(units):
@@ -451,13 +449,7 @@ class _Reader:
             deck = unmark(units[i].flat)
             self.spans["deck"] = (units[i].start, units[i].end)
             i += 1
-        while i < len(units):
-            what = _boilerplate(units[i].flat)
-            if what:
-                self.remove(units[i], what)
-            elif not self.front(units[i]):
-                break
-            i += 1
+        i = self.skip(i, self.front)
         dateline, i, first_start = self.find_dateline(i)
         paragraphs = self.body(i, first_start)
         if self.published is None:
@@ -491,18 +483,23 @@ class _Reader:
             and _stamp(flat) is None
         )
 
-    def skip_boilerplate(self, i: int, before_headline: bool) -> int:
+    def skip(self, i: int, take: Callable[[_Unit], bool]) -> int:
+        """The index of the first unit from i on that is neither boilerplate nor taken."""
         while i < len(self.units):
             unit = self.units[i]
             what = _boilerplate(unit.flat)
             if what:
                 self.remove(unit, what)
-            elif before_headline and _strong_caption(unit.flat):
-                self.caption(unit)
-            else:
+            elif not take(unit):
                 break
             i += 1
         return i
+
+    def strong_caption(self, unit: _Unit) -> bool:
+        if _strong_caption(unit.flat):
+            self.caption(unit)
+            return True
+        return False
 
     def find_dateline(self, i: int) -> tuple[Dateline | None, int, int | None]:
         """The dateline opens the body; a page may put a caption or two between the headline
@@ -516,7 +513,11 @@ class _Reader:
             if k > i and not found[1].place:
                 break  # an agency alone, further down, is too weak a sign
             for skipped in self.units[i:k]:
-                self.caption(skipped)
+                what = _boilerplate(skipped.flat)
+                if what:
+                    self.remove(skipped, what)
+                else:
+                    self.caption(skipped)
             m, dateline = found
             self.spans["dateline"] = (unit.start, unit.start + len(m.group(0).rstrip()))
             if m.end() >= len(unit.raw):

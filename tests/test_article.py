@@ -412,3 +412,15 @@ def test_one_enormous_line() -> None:
     record = assert_valid_article(line)
     assert record["article"]["headline"] == squash(line)
     assert record["paragraphs"] == []
+
+
+def test_what_stands_between_headline_and_a_later_dateline() -> None:
+    record = article_of_text(
+        "A headline\n\nSoldiers walk past a burned market in the camp on Monday.\n\n255\n\n"
+        "JERUSALEM — Israeli forces mounted a rescue mission.\n"
+    )
+    assert record["article"]["captions"] == [
+        "Soldiers walk past a burned market in the camp on Monday."
+    ]
+    assert warned(record, r"removed share counter “255”")
+    assert texts(record) == ["Israeli forces mounted a rescue mission."]
