@@ -683,7 +683,7 @@ def parse_html_article(src: Source) -> Document:
     found = parts.article
     article = attrs.evolve(
         found,
-        byline=found.byline or _page_byline(tree, meta.get("author"), notes),
+        byline=found.byline or _page_byline(tree, meta, notes),
         published=found.published or _page_date(meta.get("date")),
     )
     parts = attrs.evolve(parts, article=article)
@@ -695,9 +695,15 @@ def parse_html_article(src: Source) -> Document:
     return _document(src, text, parts, "article-html", notes, external)
 
 
-def _page_byline(tree: Any, author: str | None, notes: list[str]) -> str | None:
+def _page_byline(tree: Any, meta: dict[str, Any], notes: list[str]) -> str | None:
+    author = meta.get("author")
+    site = meta.get("sitename")
+    if author and site and _fold_name(author) == _fold_name(site):
+        # "BBC News" as the author of a BBC page names the publisher, not a writer.
+        notes.append(f"the page's author metadata “{author}” is the site's name: no byline")
+        return None
     if author and _looks_like_author(author):
-        return author
+        return str(author)
     if author:
         notes.append(f"the page's author metadata “{author}” is no name: not taken as byline")
     for element in tree.xpath(_BYLINE_ELEMENTS):
@@ -705,6 +711,10 @@ def _page_byline(tree: Any, author: str | None, notes: list[str]) -> str | None:
         if byline:
             return byline
     return None
+
+
+def _fold_name(name: str) -> str:
+    return re.sub(r"\W+", "", name).casefold()
 
 
 def _page_date(value: str | None) -> str | None:

@@ -424,3 +424,26 @@ def test_what_stands_between_headline_and_a_later_dateline() -> None:
     ]
     assert warned(record, r"removed share counter “255”")
     assert texts(record) == ["Israeli forces mounted a rescue mission."]
+
+
+def test_html_author_that_is_the_site_name_is_no_byline() -> None:
+    body = "".join(
+        f"<p>Paragraph {n} of the story tells what the president said about the laws, at "
+        "length and in the words of a reporter who is not named on the page.</p>"
+        for n in range(1, 6)
+    )
+    page = (
+        "<html><head><title>Obama admits gun laws are his frustration - BBC News</title>"
+        '<meta property="og:site_name" content="BBC News"/>'
+        '<meta property="og:title" content="Obama admits gun laws are his frustration"/>'
+        '<meta name="author" content="BBC News"/></head>'
+        f"<body><article><h1>Obama admits gun laws are his frustration</h1>{body}</article>"
+        "</body></html>"
+    ).encode()
+    src = Source("page.html", page, page.decode(), "utf-8", "article-html")
+    doc = parse_source(src)
+    record = check_record(doc.to_record(), doc.text)
+    assert record["title"] == "Obama admits gun laws are his frustration"
+    assert record["article"]["byline"] is None
+    assert warned(record, r"author metadata “BBC News” is the site's name")
+    assert texts(record)[0].startswith("Paragraph 1 of the story")
