@@ -198,7 +198,8 @@ _PLACE_CAPTION = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s+-{1
 _NAME_CAPTION = re.compile(r"[A-Z][a-z'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’-]+)){1,3}")
 # Captions are a sentence or two; the limit also keeps the tail patterns' cost linear.
 _CAPTION_MAX = 600
-_CAPTION_WIDGET = re.compile(r"\s*\b(?:hide|toggle)\s+caption$", re.I)
+# Button text glued to the end of a caption: NPR's "hide caption", USA Today's "Buy Photo".
+_CAPTION_WIDGET = re.compile(r"\s*\b(?:(?:hide|toggle)\s+caption|buy\s+photo)$", re.I)
 
 
 def _ends_with_date(flat: str) -> bool:
@@ -231,7 +232,10 @@ def _rule(
 _BOILERPLATE = (
     _rule(r"\d[\d,.]*[KM]?(?:\s+(?:shares?|comments?|views?))?", "share counter"),
     _rule(r"\d{1,3}\s+min(?:ute)?s?\s+read", "reading time"),
-    _rule(r"(?:hide|toggle|show)\s+caption\b.*", "caption widget text"),
+    _rule(
+        r"(?:hide|toggle|show)\s+caption\b.*|enlarge\s+this\s+image|buy\s+photo",
+        "caption widget text",
+    ),
     # A year after the mark: a story may well begin "Copyright lawyers say ...".
     _rule(
         r"(?:copyright|©|\(c\))\s*©?\s*\d{4}\b.*|.*\ball rights reserved\b.*", "copyright line", 60
@@ -259,12 +263,24 @@ _BOILERPLATE = (
     _rule(r"(?=.*[a-z])[A-Z][\w.'’ -]*(?:/[A-Z][\w.'’ -]*)+", "photo credit", 8, flags=0),
     _rule(r"image\s+copyright\b.*", "photo credit", 12),
 )
-# A heading that starts a list of links to other stories; the list's items are headlines.
-_RELATED = re.compile(
-    r"(?:related(?:\s+(?:coverage|content|stories|articles|links|news|topics))?|read\s+more|"
-    r"more\s+from\s+.{1,40}|see\s+also|recommended(?:\s+for\s+you)?|most\s+(?:read|popular)|"
-    r"trending|you\s+may\s+also\s+like|also\s+read)\s*:?",
-    re.I,
+# Headings of lists that are not the story: links to other stories, whose items are
+# headlines, and a summary's bullet points (USA Today's "Story Highlights").
+_LISTS = (
+    (
+        re.compile(
+            r"(?:related(?:\s+(?:coverage|content|stories|articles|links|news|topics))?|"
+            r"read\s+more|more\s+from\s+.{1,40}|see\s+also|recommended(?:\s+for\s+you)?|"
+            r"most\s+(?:read|popular)|trending|you\s+may\s+also\s+like|also\s+read)\s*:?",
+            re.I,
+        ),
+        "list of links to other stories",
+        "link to another story",
+    ),
+    (
+        re.compile(r"(?:story\s+)?highlights|key\s+points|what\s+you\s+need\s+to\s+know", re.I),
+        "story highlights",
+        "story highlight",
+    ),
 )
 # A heading after which the page holds readers' comments, not the article.
 _COMMENTS = re.compile(
@@ -380,6 +396,8 @@ class _Reader:
         self.captions: list[str] = []
         self.byline: str | None = None
         self.published: str | None = None
+        # The item kind of the list being read ("link to another story"), if any.
+        self.listing: str | None = None
 
     def remove(self, unit: _Unit, what: str) -> None:
         self.warnings.append(f"removed {what} “{_shorten(unit.flat)}” ({unit.at(self.text)})")
@@ -483,11 +501,24 @@ class _Reader:
             and _stamp(flat) is None
         )
 
+    def list_item(self, flat: str) -> str | None:
+        """What a unit is when it heads or continues a list that is not the story."""
+        for heading, what, item in _LISTS:
+            if heading.fullmatch(flat):
+                self.listing = item
+                return what
+        if self.listing and _headline_like(flat) and not _strong_caption(flat):
+            return self.listing
+        self.listing = None
+        return None
+
     def skip(self, i: int, take: Callable[[_Unit], bool]) -> int:
         """The index of the first unit from i on that is neither boilerplate nor taken."""
         while i < len(self.units):
             unit = self.units[i]
-            what = _boilerplate(unit.flat)
+            # Above the headline a list heading is page furniture and the headline no item.
+            listed = self.list_item(unit.flat) if "headline" in self.spans else None
+            what = listed or _boilerplate(unit.flat)
             if what:
                 self.remove(unit, what)
             elif not take(unit):
@@ -505,7 +536,7 @@ class _Reader:
         """The dateline opens the body; a page may put a caption or two between the headline
         and it, which are then captions. Returns the dateline, the index of the first body unit
         and where that unit's text starts after the dateline."""
-        for k in range(i, min(i + 3, len(self.units))):
+        for k in range(i, min(i + 4, len(self.units))):
             unit = self.units[k]
             found = _dateline(unit.raw)
             if not found:
@@ -528,7 +559,6 @@ class _Reader:
     def body(self, i: int, first_start: int | None) -> tuple[Paragraph, ...]:
         paragraphs: list[Paragraph] = []
         units = self.units
-        related = False
         while i < len(units):
             unit = units[i]
             if first_start is not None:
@@ -539,14 +569,7 @@ class _Reader:
                 rest = _Unit(unit.start, units[-1].end, self.text[unit.start : units[-1].end])
                 self.remove(rest, "comment section")
                 break
-            what = _boilerplate(flat)
-            if _RELATED.fullmatch(flat):
-                related = True
-                what = "list of links to other stories"
-            elif related and _headline_like(flat):
-                what = "link to another story"
-            else:
-                related = False
+            what = self.list_item(flat) or _boilerplate(flat)
             if i == len(units) - 1 and _SIGN_OFF.fullmatch(flat):
                 what = "sign-off"
             if what:

@@ -447,3 +447,18 @@ def test_html_author_that_is_the_site_name_is_no_byline() -> None:
     assert record["article"]["byline"] is None
     assert warned(record, r"author metadata “BBC News” is the site's name")
     assert texts(record)[0].startswith("Paragraph 1 of the story")
+
+
+def test_story_highlights_and_buy_photo_leave_the_body() -> None:
+    record = article_of_text(
+        "Storm hits the coast\n\nStory Highlights\n\nThousands lose power\n\nSchools are closed\n\n"
+        "A man walks in the rain. (Photo: Jane Doe, USA TODAY) Buy Photo\n\n"
+        "MIAMI (AP) — A storm hit the coast on Sunday.\n\nBuy Photo\n\nIt moved on.\n"
+    )
+    article = record["article"]
+    assert article["dateline"]["place"] == "MIAMI"
+    assert article["captions"] == ["A man walks in the rain. (Photo: Jane Doe, USA TODAY)"]
+    assert texts(record) == ["A storm hit the coast on Sunday.", "It moved on."]
+    assert warned(record, r"removed story highlights “Story Highlights”")
+    assert warned(record, r"removed story highlight “Thousands lose power”")
+    assert warned(record, r"removed caption widget text “Buy Photo” \(line 13,")
