@@ -645,7 +645,8 @@ def _document(
             row=src.row,
             offset=src.offset,
             length=len(src.data) if src.row is not None else None,
-            external=external or src.external,
+            # What the container said stays; the extractor's metadata adds what it lacks.
+            external=tuple({**dict(external), **dict(src.external)}.items()),
             spans=parts.spans,
         ),
     )
@@ -703,6 +704,8 @@ def parse_html_article(src: Source) -> Document:
         "HTML page: the record's text is the article text trafilatura extracted (headline, "
         "blank line, one block per paragraph); spans index that text, not the HTML"
     ]
+    if not title:
+        notes.append("the page states no title: the headline is the text's first block")
     found = parts.article
     article = attrs.evolve(
         found,

@@ -316,6 +316,7 @@ def test_html_page_through_trafilatura() -> None:
     # The record's text is the extracted article, headline first; the bytes are the page's.
     assert text.startswith("Attack stokes instability fears in North Africa\n\nCAIRO —")
     assert provenance["sha256"] == parse_source_sha("readability-wapo-1.html")
+    assert provenance["external"]["url"].startswith("http://www.washingtonpost.com/world/")
 
 
 def parse_source_sha(name: str) -> str:
