@@ -86,27 +86,30 @@ def _date_line(flat: str) -> str | None:
 # A lone hyphen needs a space (or the agency's parenthesis) on one side: "LONDON (Reuters) -The"
 # is a dateline, "A HIGH-powered team" is not.
 _DASH = r"(?:--|[–—―]|(?<=[\s)])-|-(?=\s|$))"
-_CAPS_PLACE = r"[A-Z][A-Z.'’-]+(?:\s+[A-Z][A-Z.'’-]*){0,4}"
-_TITLE_PLACE = r"[A-Z][a-z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|da|do|del|di|la|le|upon)){0,3}"
-_REGION = r"(?:,\s*[A-Z][A-Za-z.'’-]*(?:\s+[A-Z][A-Za-z.'’-]*){0,3})"
+# Capitals and small letters with the accents of place names ("SÃO PAULO", "BOGOTÁ").
+_UP = "A-ZÀ-ÖØ-Þ"
+_LOW = "a-zß-öø-ÿ"
+_CAPS_PLACE = rf"[{_UP}][{_UP}.'’-]+(?:\s+[{_UP}][{_UP}.'’-]*){{0,4}}"
+_TITLE_PLACE = (
+    rf"[{_UP}][{_LOW}][\w.'’-]*(?:\s+(?:[{_UP}][\w.'’-]*|de|da|do|del|di|la|le|upon)){{0,3}}"
+)
+_REGION = rf"(?:,\s*[{_UP}][\w.'’-]*(?:\s+[{_UP}][\w.'’-]*){{0,3}})"
 _AGENCY = r"\((?P<agency>[A-Z][\w/&.' -]{0,40})\)"
 _DAY = rf"{_MONTH}\s+\d{{1,2}}(?:,?\s+{_YEAR})?"
-# The dash ends the dateline: what follows starts the text (or the line ends there).
-_AFTER = r"\s*(?=\S|$)"
 _DATELINES = (
     # "BAKU (Reuters)–", "MOGADISHU, Somalia (AP) —", "VERDUN, FRANCE—", "MANILA, March 3 -"
     re.compile(
         rf"(?P<place>{_CAPS_PLACE}{_REGION}{{0,2}})(?:\s*,\s*(?P<day>{_DAY}))?\s*(?:{_AGENCY})?"
-        rf"\s*{_DASH}{_AFTER}"
+        rf"\s*{_DASH}\s*"
     ),
     # "New York, March 3 -", "Scarborough, Ontario, Feb 26 -": a place in title case is a
     # dateline only with the day after it, as Reuters writes them.
     re.compile(
         rf"(?P<place>{_TITLE_PLACE}{_REGION}{{0,2}})\s*,\s*(?P<day>{_DAY})\s*(?:{_AGENCY})?"
-        rf"\s*{_DASH}{_AFTER}"
+        rf"\s*{_DASH}\s*"
     ),
     # "(CNN) --"
-    re.compile(rf"{_AGENCY}\s*{_DASH}{_AFTER}"),
+    re.compile(rf"{_AGENCY}\s*{_DASH}\s*"),
 )
 
 

@@ -253,6 +253,7 @@ def test_headline_is_kept_as_written_and_the_body_is_clean_text() -> None:
         ("(CNN) -- The United States said", None, "CNN"),
         ("MANILA, March 3 - The United States said", "MANILA", None),
         ("LONDON (Reuters) -The United States said", "LONDON", "Reuters"),
+        ("SÃO PAULO, Brazil (Reuters) - The United States said", "SÃO PAULO, Brazil", "Reuters"),
     ],
 )
 def test_dateline_forms_named_in_the_issue(opening: str, place: str | None, agency: str) -> None:
