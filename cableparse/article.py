@@ -186,11 +186,13 @@ def _looks_like_author(name: str) -> bool:
 
 # "... (AP photo)", "... (Nasser Nasser/AP)", "...(Photo: Said Yusuf Warsame, epa)",
 # "... Source: Supplied"
+# A credit names a source: an agency, "Name/Agency", or "photo" with who took it. A bare
+# "(photos)" or "(video)" is a headline's, not a caption's.
 _CREDIT_TAIL = re.compile(
-    r"(?:\((?:[^()]*\b(?:photos?|photograph|image|picture|file|getty|pool|AP|AFP|EPA|Reuters"
-    r"|courtesy|handout|istock|screenshot|video)\b"
-    r"[^()]*|[^()/]{1,40}/[^()]{1,60})\)|\b(?:Photo(?:graph)?|Picture|Image|Credit|Source)s?:"
-    r"\s*[^.:]{1,60})\.?$",
+    r"(?:\((?:[^()]*\b(?:AP|AFP|EPA|Reuters|Getty|pool|courtesy|handout|istock)\b[^()]*"
+    r"|(?=[^()]*\w\s+\w)[^()]*\b(?:photo(?:graph)?|image|picture)s?\b[^()]*"
+    r"|[^()/]{1,40}/[^()]{1,60})\)"
+    r"|\b(?:Photo(?:graph)?|Picture|Image|Credit|Source)s?:\s*[^.:]{1,60})\.?$",
     re.I,
 )
 # AP's archive photos ("FILE - A man walks ..."), BBC's "Image caption ...".
@@ -225,10 +227,20 @@ def _strong_caption(flat: str) -> bool:
 # ---- boilerplate --------------------------------------------------------------------------------
 
 
+@attrs.frozen
+class _Rule:
+    pattern: re.Pattern[str]
+    what: str
+    max_words: int
+    # False for rules a headline could match ("Apple/Google Deal Stalls"): the first unit is
+    # taken for the headline rather than for such boilerplate.
+    above_headline: bool
+
+
 def _rule(
-    pattern: str, what: str, max_words: int = 40, flags: int = re.I
-) -> tuple[re.Pattern[str], str, int]:
-    return re.compile(pattern, flags), what, max_words
+    pattern: str, what: str, max_words: int = 40, flags: int = re.I, above_headline: bool = True
+) -> _Rule:
+    return _Rule(re.compile(pattern, flags), what, max_words, above_headline)
 
 
 # Whole units that a copy from a web page drags along; each matches the unit's whole text.
@@ -251,19 +263,27 @@ _BOILERPLATE = (
         12,
     ),
     _rule(
-        # a prompt, not a sentence about newsletters: no full stop
-        r"[^.]*\b(?:newsletters?|in(?:to)? your inbox)\b[^.]*|(?:sign up|subscribe)\b[^.]*",
+        # a prompt to the reader, one line at most, not a story's sentence about newsletters
+        r"(?=.*\b(?:get|sign\s+up|subscribe|receive|join|our|your)\b)"
+        r"[^.]*\b(?:newsletters?|inbox)\b[^.]*\.?|(?:sign\s+up|subscribe)\b[^.]*",
         "newsletter prompt",
         15,
     ),
     _rule(
-        r"advertisement\b.*|(?:story\s+)?continues\s+below.*|continue\s+reading\b.*",
+        r"advertisement(?:\s*[-–—:]?\s*(?:continue|story|scroll)\b.*)?"
+        r"|(?:story\s+)?continues\s+below.*|continue\s+reading\b.*",
         "advertisement",
         8,
     ),
-    _rule(r"\[[^\[\]]{3,300}\]", "link to another story"),
-    # "Dirk Waem/AFP/Getty Images"; names, so not in capitals ("U.S./JAPAN TRADE" is a headline)
-    _rule(r"(?=.*[a-z])[A-Z][\w.'’ -]*(?:/[A-Z][\w.'’ -]*)+", "photo credit", 8, flags=0),
+    _rule(r"\[[^\[\]]{3,300}\]", "link to another story", above_headline=False),
+    # "Dirk Waem/AFP/Getty Images": capitalised names, not all capitals ("U.S./JAPAN TRADE")
+    _rule(
+        r"(?=.*/)(?=.*[a-z])[A-Z][\w.'’-]*(?:(?:\s+|\s*/\s*)[A-Z][\w.'’-]*)*",
+        "photo credit",
+        8,
+        flags=0,
+        above_headline=False,
+    ),
     _rule(r"image\s+copyright\b.*", "photo credit", 12),
 )
 # Headings of lists that are not the story: links to other stories, whose items are
@@ -294,11 +314,13 @@ _COMMENTS = re.compile(
 _SIGN_OFF = re.compile(r"REUTERS?|\(?(?:AP|AFP)\)?", re.I)
 
 
-def _boilerplate(flat: str) -> str | None:
+def _boilerplate(flat: str, above_headline: bool = False) -> str | None:
     words = len(flat.split())
-    for pattern, what, max_words in _BOILERPLATE:
-        if words <= max_words and pattern.fullmatch(flat):
-            return what
+    for rule in _BOILERPLATE:
+        if above_headline and not rule.above_headline:
+            continue
+        if words <= rule.max_words and rule.pattern.fullmatch(flat):
+            return rule.what
     return None
 
 
@@ -520,8 +542,9 @@ class _Reader:
         while i < len(self.units):
             unit = self.units[i]
             # Above the headline a list heading is page furniture and the headline no item.
-            listed = self.list_item(unit.flat) if "headline" in self.spans else None
-            what = listed or _boilerplate(unit.flat)
+            above = "headline" not in self.spans
+            listed = None if above else self.list_item(unit.flat)
+            what = listed or _boilerplate(unit.flat, above_headline=above)
             if what:
                 self.remove(unit, what)
             elif not take(unit):

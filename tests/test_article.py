@@ -464,3 +464,25 @@ def test_story_highlights_and_buy_photo_leave_the_body() -> None:
     assert warned(record, r"removed story highlights “Story Highlights”")
     assert warned(record, r"removed story highlight “Thousands lose power”")
     assert warned(record, r"removed caption widget text “Buy Photo” \(line 13,")
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "Apple/Google Deal Stalls",
+        "Storm batters coast (photos)",
+        "Advertisement ban for junk food",
+        "Spammers target newsletter readers",
+        "U.S./JAPAN TRADE TALKS OPEN",
+    ],
+)
+def test_headlines_that_resemble_boilerplate_stay_headlines(headline: str) -> None:
+    record = article_of_text(f"{headline}\n\nThe story itself.\n")
+    assert record["title"] == headline
+    assert texts(record) == ["The story itself."]
+
+
+def test_newsletter_prompt_with_a_full_stop_leaves_the_body() -> None:
+    record = article_of_text("Headline\n\nText.\n\nSign up for our newsletter.\n\nMore text.\n")
+    assert texts(record) == ["Text.", "More text."]
+    assert warned(record, r"removed newsletter prompt “Sign up for our newsletter\.” \(line 5,")
