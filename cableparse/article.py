@@ -169,7 +169,8 @@ def _stamp(flat: str) -> tuple[str | None, str] | None:
     when = _date_line(m["when"])
     if not when:
         return None
-    who = _NOT_A_WRITER.sub("", m["who"]).strip(" ,|")
+    # "John Bacon , USA TODAY": the page's markup leaves a space before the comma.
+    who = re.sub(r"\s+,", ",", _NOT_A_WRITER.sub("", m["who"])).strip(" ,|")
     return who or None, when
 
 
@@ -247,6 +248,7 @@ def _rule(
 _BOILERPLATE = (
     _rule(r"\d[\d,.]*[KM]?(?:\s+(?:shares?|comments?|views?))?", "share counter"),
     _rule(r"\d{1,3}\s+min(?:ute)?s?\s+read", "reading time"),
+    _rule(r"listen\s*[·•|-]?\s*\d{1,2}:\d\d(?::\d\d)?", "audio player text"),
     _rule(
         r"(?:hide|toggle|show)\s+caption\b.*|enlarge\s+this\s+image|buy\s+photo",
         "caption widget text",
@@ -258,7 +260,7 @@ _BOILERPLATE = (
     _rule(r"(?:read\s+or\s+)?share\s+this\s+(?:story|article)\b.*", "share prompt"),
     _rule(
         r"(?:(?:share|tweet|e-?mail|print|facebook|twitter|linkedin|whatsapp|pinterest|reddit"
-        r"|connect|comments?|more|\d+)(?:\s+(?:this|on|via)\b.*)?\s*)+",
+        r"|connect|comments?|more|embed|download|\d+)(?:\s+(?:this|on|via)\b.*)?\s*)+",
         "share button",
         12,
     ),

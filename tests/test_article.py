@@ -486,3 +486,15 @@ def test_newsletter_prompt_with_a_full_stop_leaves_the_body() -> None:
     record = article_of_text("Headline\n\nText.\n\nSign up for our newsletter.\n\nMore text.\n")
     assert texts(record) == ["Text.", "More text."]
     assert warned(record, r"removed newsletter prompt “Sign up for our newsletter\.” \(line 5,")
+
+
+def test_usa_today_stamp_with_writer_published_and_updated() -> None:
+    record = article_of_text(
+        "Storm hits coast\n\nJohn Bacon , USA TODAY Published 7:01 a.m. ET March 3, 2016 | "
+        "Updated 11:43 a.m. ET March 4, 2016\n\nListen · 3:45\n\nA storm hit the coast.\n"
+    )
+    article = record["article"]
+    assert article["byline"] == "John Bacon, USA TODAY"
+    assert article["published"] == "2016-03-03"  # published, not updated
+    assert texts(record) == ["A storm hit the coast."]
+    assert warned(record, r"removed audio player text “Listen · 3:45”")
