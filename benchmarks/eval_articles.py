@@ -38,14 +38,7 @@ def source_for(path: Path) -> Source:
     data = path.read_bytes()
     text, encoding, warnings = decode(data)
     fmt = "article-html" if path.suffix == ".html" else "text"
-    return Source(
-        name=str(path),
-        data=data,
-        text=text,
-        encoding=encoding,
-        format=fmt,
-        warnings=tuple(warnings),
-    )
+    return Source(str(path), data, text, encoding, fmt, warnings=tuple(warnings))
 
 
 def compare(record: dict[str, Any], truth: dict[str, Any]) -> dict[str, tuple[bool, str]]:
