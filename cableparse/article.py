@@ -1,31 +1,777 @@
-"""The news-article parser (fallback for documents the cable grammar does not take)."""
+"""The news-article parser: documents the cable grammar does not take, and HTML article pages.
+
+A copy of a news page is read as a sequence of units (a paragraph, or one row of a table), each
+with its span in the source text. Rules about how news pages are laid out, never about one file,
+sort the units: boilerplate that a copy drags along (share counters, newsletter prompts,
+copyright lines, ...) leaves the body with a warning naming it and where it was; photo captions
+go to `captions`; the first unit left is the headline; what stands between the headline and the
+body (deck, byline, date line) and the dateline that opens the body go to their own fields.
+"""
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from cableparse.errors import ParseError
 from cableparse.ids import slug
-from cableparse.model import Article, Document, Paragraph, Provenance
+from cableparse.model import Article, Dateline, Document, Paragraph, Provenance, Span
+from cableparse.normalize import join_lines, squash, unmark
 from cableparse.sources import Source
 from cableparse.version import PARSER_VERSION
 
+__all__ = ["parse_article", "parse_html_article"]
 
-def parse_article(src: Source, why_not_cable: str | None = None) -> Document:
-    """Placeholder: headline is the first non-blank line, the rest are paragraphs."""
-    lines = [ln for ln in src.text.splitlines() if ln.strip()]
-    headline = lines[0].strip() if lines else ""
+# ---- dates --------------------------------------------------------------------------------------
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
+    r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?![a-z])\.?"
+)
+_MONTH_NUMBER = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+    )
+}
+_YEAR = r"(?:19|20)\d\d"
+_WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?"
+# "January 22, 2016", "Jan. 21, 2016", "March 3" (no year), "26 December 2022", "28Nov2011",
+# "2016-01-22".
+_DATE = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>{_YEAR})\b)?"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?P<m2>{_MONTH})(?:,?\s*(?P<y2>{_YEAR})\b)?"
+    rf"|(?P<y3>{_YEAR})-(?P<m3>[01]\d)-(?P<d3>[0-3]\d)\b)"
+)
+# What may stand beside a date on a line that only dates the story; time zones in capitals.
+_DATE_NOISE = re.compile(
+    rf"\b(?:published|updated|posted|last|modified|on|at|{_WEEKDAY})\b|\d{{1,2}}[:.]\d\d\s*"
+    r"(?:[ap]\.?m\.?)?|(?-i:\b[A-Z]{2,4}\b)|[|,:·•–—-]",
+    re.I,
+)
+
+
+def _iso(m: re.Match[str]) -> str | None:
+    """The match as YYYY-MM-DD, or None when it has no year or is no calendar date."""
+    if m["y3"]:
+        year, month, day = int(m["y3"]), int(m["m3"]), int(m["d3"])
+    else:
+        year_text = m["y1"] or m["y2"]
+        if not year_text:
+            return None
+        name = (m["m1"] or m["m2"])[:3].lower()
+        year, month, day = int(year_text), _MONTH_NUMBER[name], int(m["d1"] or m["d2"])
+    try:
+        return datetime.date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def _date_line(flat: str) -> str | None:
+    """The date of a line that does nothing but date the story ("Published March 3, 2016")."""
+    m = _DATE.search(flat)
+    if not m or not (iso := _iso(m)):
+        return None
+    rest = _DATE_NOISE.sub(" ", _DATE.sub(" ", flat))
+    return iso if not rest.strip() else None
+
+
+# ---- datelines ----------------------------------------------------------------------------------
+
+# A lone hyphen needs a space (or the agency's parenthesis) on one side: "LONDON (Reuters) -The"
+# is a dateline, "A HIGH-powered team" is not.
+_DASH = r"(?:--|[–—―]|(?<=[\s)])-|-(?=\s|$))"
+# Capitals and small letters with the accents of place names ("SÃO PAULO", "BOGOTÁ").
+_UP = "A-ZÀ-ÖØ-Þ"
+_LOW = "a-zß-öø-ÿ"
+_CAPS_PLACE = rf"[{_UP}][{_UP}.'’-]+(?:\s+[{_UP}][{_UP}.'’-]*){{0,4}}"
+_TITLE_PLACE = (
+    rf"[{_UP}][{_LOW}][\w.'’-]*(?:\s+(?:[{_UP}][\w.'’-]*|de|da|do|del|di|la|le|upon)){{0,3}}"
+)
+_REGION = rf"(?:,\s*[{_UP}][\w.'’-]*(?:\s+[{_UP}][\w.'’-]*){{0,3}})"
+_AGENCY = r"\((?P<agency>[A-Z][\w/&.' -]{0,40})\)"
+_DAY = rf"{_MONTH}\s+\d{{1,2}}(?:,?\s+{_YEAR})?"
+_DATELINES = (
+    # "BAKU (Reuters)–", "MOGADISHU, Somalia (AP) —", "VERDUN, FRANCE—", "MANILA, March 3 -"
+    re.compile(
+        rf"(?P<place>{_CAPS_PLACE}{_REGION}{{0,2}})(?:\s*,\s*(?P<day>{_DAY}))?\s*(?:{_AGENCY})?"
+        rf"\s*{_DASH}\s*"
+    ),
+    # "New York, March 3 -", "Scarborough, Ontario, Feb 26 -": a place in title case is a
+    # dateline only with the day after it, as Reuters writes them.
+    re.compile(
+        rf"(?P<place>{_TITLE_PLACE}{_REGION}{{0,2}})\s*,\s*(?P<day>{_DAY})\s*(?:{_AGENCY})?"
+        rf"\s*{_DASH}\s*"
+    ),
+    # "(CNN) --"
+    re.compile(rf"{_AGENCY}\s*{_DASH}\s*"),
+)
+
+
+def _dateline(raw: str) -> tuple[re.Match[str], Dateline] | None:
+    for pattern in _DATELINES:
+        m = pattern.match(raw)
+        if m:
+            text = squash(m.group(0))
+            place = m.groupdict().get("place")
+            return m, Dateline(
+                text=text, place=squash(place) if place else None, agency=m["agency"]
+            )
+    return None
+
+
+# ---- bylines ------------------------------------------------------------------------------------
+
+_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|da|del|van|von|al|bin|la|le))*"
+_NAMES = rf"{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*"
+# A wire service or outlet alone on a line before the body is its byline.
+_AGENCY_NAME = re.compile(
+    r"(?:The\s+)?Associated\s+Press|AP|Reuters|AFP|Agence\s+France[- ]Presse|VOA(?:\s+News)?|"
+    r"BBC(?:\s+News)?|USA\s+TODAY|NPR|CNN|dpa|Xinhua|RFE/RL"
+)
+_BYLINES = (
+    # "By Jane Doe", "by Patrick Rizzo, Reuters", "By JOHN SMITH and JANE DOE | AP"
+    re.compile(rf"[Bb][Yy]:?\s+{_NAMES}(?:\s*[,|/]\s*[^.]{{1,60}})?"),
+    # "Jim Suhr and Amy Shafer | AP"
+    re.compile(rf"{_NAMES}\s*\|\s*[A-Z][\w .&-]{{0,40}}"),
+    # "Associated Press", "Jane Doe, Reuters"
+    re.compile(rf"(?:{_NAMES}\s*,\s*)?(?:{_AGENCY_NAME.pattern})"),
+)
+# "AP 12:58 a.m. EST January 22, 2016": who wrote it, then when.
+_STAMP = re.compile(
+    r"(?P<who>[A-Z].{0,80}?)\s+\d{1,2}:\d\d\s*[ap]\.?m\.?(?:\s+[A-Z]{2,4})?\s*(?P<when>.+)", re.I
+)
+# "John Bacon, USA TODAY Published 11:09 a.m. ...": the word before the time is no writer.
+_NOT_A_WRITER = re.compile(r"(?:^|\s)(?:published|updated|posted|last\s+updated)\b.*$", re.I)
+
+
+def _byline(flat: str) -> str | None:
+    if len(flat.split()) > 14:
+        return None
+    for pattern in _BYLINES:
+        if pattern.fullmatch(flat) and not flat.endswith("."):
+            return flat
+    return None
+
+
+def _stamp(flat: str) -> tuple[str | None, str] | None:
+    """(writer or None, date) of a line like 'AP 12:58 a.m. EST January 22, 2016'."""
+    if len(flat.split()) > 24:
+        return None
+    m = _STAMP.fullmatch(flat)
+    if not m:
+        return None
+    when = _date_line(m["when"])
+    if not when:
+        return None
+    # "John Bacon , USA TODAY": the page's markup leaves a space before the comma.
+    who = re.sub(r"\s+,", ",", _NOT_A_WRITER.sub("", m["who"])).strip(" ,|")
+    return who or None, when
+
+
+def _looks_like_author(name: str) -> bool:
+    """A page's author metadata is a name list ("Laurie Oakes", "Jane Doe; John Roe") or an
+    agency ("AP", "Reuters"), not a widget label ("Username", "Follow")."""
+    words = name.split()
+    if len(words) == 1:
+        return bool(re.fullmatch(r"[A-Z]{2,6}", name) or _AGENCY_NAME.fullmatch(name))
+    return bool(re.fullmatch(_NAMES, name.replace(";", ","))) and len(words) <= 12
+
+
+# ---- captions -----------------------------------------------------------------------------------
+
+# "... (AP photo)", "... (Nasser Nasser/AP)", "...(Photo: Said Yusuf Warsame, epa)",
+# "... Source: Supplied"
+# A credit names a source: an agency, "Name/Agency", or "photo" with who took it. A bare
+# "(photos)" or "(video)" is a headline's, not a caption's.
+_CREDIT_TAIL = re.compile(
+    r"(?:\((?:[^()]*\b(?:AP|AFP|EPA|Reuters|Getty|pool|courtesy|handout|istock)\b[^()]*"
+    r"|(?=[^()]*\w\s+\w)[^()]*\b(?:photo(?:graph)?|image|picture)s?\b[^()]*"
+    r"|[^()/]{1,40}/[^()]{1,60})\)"
+    r"|\b(?:Photo(?:graph)?|Picture|Image|Credit|Source)s?:\s*[^.:]{1,60})\.?$",
+    re.I,
+)
+# AP's archive photos ("FILE - A man walks ..."), BBC's "Image caption ...".
+_CAPTION_START = re.compile(r"(?:FILE(?: PHOTO)?\s*[-–—:]|Image caption\b)")
+# RFE/RL's captions: "Nagorno-Karabakh - Azerbaijani protesters block ..., December 26, 2022."
+_PLACE_CAPTION = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}\s+-{1,2}\s+[A-Z\"“‘]")
+# A photo of a person captioned with the name alone ("Yuri Kim").
+_NAME_CAPTION = re.compile(r"[A-Z][a-z'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-z'’-]+)){1,3}")
+# Captions are a sentence or two; the limit also keeps the tail patterns' cost linear.
+_CAPTION_MAX = 600
+# Button text glued to the end of a caption: NPR's "hide caption", USA Today's "Buy Photo".
+_CAPTION_WIDGET = re.compile(r"\s*\b(?:(?:hide|toggle)\s+caption|buy\s+photo)$", re.I)
+
+
+def _ends_with_date(flat: str) -> bool:
+    dates = list(_DATE.finditer(flat))
+    return bool(dates) and _iso(dates[-1]) is not None and len(flat) - dates[-1].end() <= 1
+
+
+def _strong_caption(flat: str) -> bool:
+    """Captions that say what they are, wherever they stand."""
+    if len(flat) > _CAPTION_MAX:
+        return False
+    return (
+        bool(_CREDIT_TAIL.search(flat))
+        or bool(_CAPTION_START.match(flat))
+        or bool(_CAPTION_WIDGET.search(flat))
+        or (bool(_PLACE_CAPTION.match(flat)) and _ends_with_date(flat))
+    )
+
+
+# ---- boilerplate --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Rule:
+    pattern: re.Pattern[str]
+    what: str
+    max_words: int
+    # False for rules a headline could match ("Apple/Google Deal Stalls"): the first unit is
+    # taken for the headline rather than for such boilerplate.
+    above_headline: bool
+
+
+def _rule(
+    pattern: str, what: str, max_words: int = 40, flags: int = re.I, above_headline: bool = True
+) -> _Rule:
+    return _Rule(re.compile(pattern, flags), what, max_words, above_headline)
+
+
+# Whole units that a copy from a web page drags along; each matches the unit's whole text.
+_BOILERPLATE = (
+    _rule(r"\d[\d,.]*[KM]?(?:\s+(?:shares?|comments?|views?))?", "share counter"),
+    _rule(r"\d{1,3}\s+min(?:ute)?s?\s+read", "reading time"),
+    _rule(r"listen\s*[·•|-]?\s*\d{1,2}:\d\d(?::\d\d)?", "audio player text"),
+    _rule(
+        r"(?:hide|toggle|show)\s+caption\b.*|enlarge\s+this\s+image|buy\s+photo",
+        "caption widget text",
+    ),
+    # A year after the mark: a story may well begin "Copyright lawyers say ...".
+    _rule(
+        r"(?:copyright|©|\(c\))\s*©?\s*\d{4}\b.*|.*\ball rights reserved\b.*", "copyright line", 60
+    ),
+    _rule(r"(?:read\s+or\s+)?share\s+this\s+(?:story|article)\b.*", "share prompt"),
+    _rule(
+        r"(?:(?:share|tweet|e-?mail|print|facebook|twitter|linkedin|whatsapp|pinterest|reddit"
+        r"|connect|comments?|more|embed|download|\d+)(?:\s+(?:this|on|via)\b.*)?\s*)+",
+        "share button",
+        12,
+    ),
+    _rule(
+        # a prompt to the reader, one line at most, not a story's sentence about newsletters
+        r"(?=.*\b(?:get|sign\s+up|subscribe|receive|join|our|your)\b)"
+        r"[^.]*\b(?:newsletters?|inbox)\b[^.]*\.?|(?:sign\s+up|subscribe)\b[^.]*",
+        "newsletter prompt",
+        15,
+    ),
+    _rule(
+        r"advertisement(?:\s*[-–—:]?\s*(?:continue|story|scroll)\b.*)?"
+        r"|(?:story\s+)?continues\s+below.*|continue\s+reading\b.*",
+        "advertisement",
+        8,
+    ),
+    _rule(r"\[[^\[\]]{3,300}\]", "link to another story", above_headline=False),
+    # "Dirk Waem/AFP/Getty Images": capitalised names, not all capitals ("U.S./JAPAN TRADE")
+    _rule(
+        r"(?=.*/)(?=.*[a-z])[A-Z][\w.'’-]*(?:(?:\s+|\s*/\s*)[A-Z][\w.'’-]*)*",
+        "photo credit",
+        8,
+        flags=0,
+        above_headline=False,
+    ),
+    _rule(r"image\s+copyright\b.*", "photo credit", 12),
+)
+# Headings of lists that are not the story: links to other stories, whose items are
+# headlines, and a summary's bullet points (USA Today's "Story Highlights").
+_LISTS = (
+    (
+        re.compile(
+            r"(?:related(?:\s+(?:coverage|content|stories|articles|links|news|topics))?|"
+            r"read\s+more|more\s+from\s+.{1,40}|see\s+also|recommended(?:\s+for\s+you)?|"
+            r"most\s+(?:read|popular)|trending|you\s+may\s+also\s+like|also\s+read)\s*:?",
+            re.I,
+        ),
+        "list of links to other stories",
+        "link to another story",
+    ),
+    (
+        re.compile(r"(?:story\s+)?highlights|key\s+points|what\s+you\s+need\s+to\s+know", re.I),
+        "story highlights",
+        "story highlight",
+    ),
+)
+# A heading after which the page holds readers' comments, not the article.
+_COMMENTS = re.compile(
+    r"(?:discussion|comments?)\s+policy|comments?|leave\s+a\s+(?:comment|reply)|"
+    r"join\s+the\s+(?:discussion|conversation)",
+    re.I,
+)
+_SIGN_OFF = re.compile(r"REUTERS?|\(?(?:AP|AFP)\)?", re.I)
+
+
+def _boilerplate(flat: str, above_headline: bool = False) -> str | None:
+    words = len(flat.split())
+    for rule in _BOILERPLATE:
+        if above_headline and not rule.above_headline:
+            continue
+        if words <= rule.max_words and rule.pattern.fullmatch(flat):
+            return rule.what
+    return None
+
+
+def _sentence_end(flat: str) -> bool:
+    return flat.rstrip("\"'”’)»").endswith((".", "!", "?", ":"))
+
+
+def _headline_like(flat: str) -> bool:
+    return 0 < len(flat.split()) <= 20 and not _sentence_end(flat)
+
+
+# ---- units --------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Unit:
+    start: int
+    end: int
+    raw: str
+
+    @property
+    def flat(self) -> str:
+        return squash(self.raw)
+
+    def at(self, text: str) -> str:
+        line = text.count("\n", 0, self.start) + 1
+        return f"line {line}, characters {self.start}–{self.end}"
+
+
+_LINE_BREAKS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _units(text: str) -> list[_Unit]:
+    """Paragraphs separated by blank lines; inside one block, a line starts a new unit unless
+    it continues a hard-wrapped line (so the rows of a results table stay apart)."""
+    units: list[_Unit] = []
+    block: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        width = max((e - s for s, e in block), default=0)
+        group = block[:1]
+        for s, e in block[1:]:
+            ps, pe = group[-1]
+            prev = text[ps:pe]
+            wrapped = (
+                (prev.endswith("-") and prev[-2:-1].isalpha())
+                or text[s].islower()
+                or (50 <= width <= 100 and pe - ps >= 0.8 * width)
+            )
+            if not wrapped:
+                units.append(_Unit(group[0][0], pe, text[group[0][0] : pe]))
+                group = []
+            group.append((s, e))
+        if group:
+            units.append(_Unit(group[0][0], group[-1][1], text[group[0][0] : group[-1][1]]))
+        block.clear()
+
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip(_LINE_BREAKS)
+        stripped = body.strip()
+        if stripped:
+            start = pos + len(body) - len(body.lstrip())
+            block.append((start, start + len(stripped)))
+        elif block:
+            flush()
+        pos += len(line)
+    if block:
+        flush()
+    return units
+
+
+def _paragraph_text(raw: str) -> str:
+    lines = [ln for ln in raw.splitlines() if ln.strip()]
+    return unmark(join_lines(lines))
+
+
+# ---- the reader ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Parts:
+    article: Article
+    paragraphs: tuple[Paragraph, ...]
+    warnings: tuple[str, ...]
+    spans: tuple[tuple[str, Span], ...]
+
+
+class _Reader:
+    """One pass over the units of one text."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.units = _units(text)
+        self.flat_text = squash(text)
+        self.warnings: list[str] = []
+        self.spans: dict[str, Span] = {}
+        self.captions: list[str] = []
+        self.byline: str | None = None
+        self.published: str | None = None
+        # The item kind of the list being read ("link to another story"), if any.
+        self.listing: str | None = None
+
+    def remove(self, unit: _Unit, what: str) -> None:
+        self.warnings.append(f"removed {what} “{_shorten(unit.flat)}” ({unit.at(self.text)})")
+
+    def caption(self, unit: _Unit) -> None:
+        flat = unit.flat
+        widget = _CAPTION_WIDGET.search(flat)
+        if widget:
+            flat = flat[: widget.start()]
+            self.warnings.append(
+                f"removed caption widget text “{widget.group(0).strip()}” from the caption at "
+                f"{unit.at(self.text)}"
+            )
+        self.spans[f"captions.{len(self.captions)}"] = (unit.start, unit.end)
+        self.captions.append(unmark(flat))
+
+    def is_caption(self, unit: _Unit) -> bool:
+        flat = unit.flat
+        if _strong_caption(flat):
+            return True
+        if any(flat == c or (len(flat) >= 20 and c.startswith(flat)) for c in self.captions):
+            return True  # the page repeats a caption (a gallery's second rendering)
+        return bool(_NAME_CAPTION.fullmatch(flat)) and self.flat_text.count(flat) >= 2
+
+    def front(self, unit: _Unit) -> bool:
+        """Take a unit that sits between the headline and the body: a byline, a date line,
+        a caption. False when the unit is none of these."""
+        flat = unit.flat
+        stamp = _stamp(flat)
+        if stamp:
+            who, when = stamp
+            if who:
+                self.set_byline(who, unit)
+            self.date(when, unit)
+            return True
+        if (day := _date_line(flat)) is not None:
+            self.date(day, unit)
+            return True
+        if not self.byline and (by := _byline(flat)):
+            self.set_byline(by, unit)
+            return True
+        return self.strong_caption(unit)
+
+    def set_byline(self, byline: str, unit: _Unit) -> None:
+        if self.byline is None:
+            self.byline = byline
+            self.spans["byline"] = (unit.start, unit.end)
+
+    def date(self, iso: str, unit: _Unit) -> None:
+        if self.published is None:
+            self.published = iso
+            self.spans["published"] = (unit.start, unit.end)
+
+    def read(self) -> _Parts:
+        units = self.units
+        i = self.skip(0, self.strong_caption)
+        headline = ""
+        deck: str | None = None
+        if i < len(units):
+            headline = units[i].flat
+            self.spans["headline"] = (units[i].start, units[i].end)
+            i += 1
+            if i < len(units) and units[i].flat == headline:
+                self.remove(units[i], "repeated headline")
+                i += 1
+        if i + 1 < len(units) and self.is_deck(units[i]):
+            deck = unmark(units[i].flat)
+            self.spans["deck"] = (units[i].start, units[i].end)
+            i += 1
+        i = self.skip(i, self.front)
+        dateline, i, first_start = self.find_dateline(i)
+        paragraphs = self.body(i, first_start)
+        if self.published is None:
+            self.yearless(dateline, paragraphs)
+        article = Article(
+            headline=headline,
+            deck=deck,
+            dateline=dateline,
+            byline=self.byline,
+            published=self.published,
+            captions=tuple(self.captions),
+        )
+        return _Parts(
+            article=article,
+            paragraphs=paragraphs,
+            warnings=tuple(self.warnings),
+            spans=tuple(sorted(self.spans.items())),
+        )
+
+    def is_deck(self, unit: _Unit) -> bool:
+        """The deck continues the headline: title-like, right after it, and nothing else."""
+        flat = unit.flat
+        return (
+            len(flat.split()) >= 3
+            and _headline_like(flat)
+            and not self.is_caption(unit)
+            and not _boilerplate(flat)
+            and _dateline(unit.raw) is None
+            and _byline(flat) is None
+            and _date_line(flat) is None
+            and _stamp(flat) is None
+        )
+
+    def list_item(self, flat: str) -> str | None:
+        """What a unit is when it heads or continues a list that is not the story."""
+        for heading, what, item in _LISTS:
+            if heading.fullmatch(flat):
+                self.listing = item
+                return what
+        if self.listing and _headline_like(flat) and not _strong_caption(flat):
+            return self.listing
+        self.listing = None
+        return None
+
+    def skip(self, i: int, take: Callable[[_Unit], bool]) -> int:
+        """The index of the first unit from i on that is neither boilerplate nor taken."""
+        while i < len(self.units):
+            unit = self.units[i]
+            # Above the headline a list heading is page furniture and the headline no item.
+            above = "headline" not in self.spans
+            listed = None if above else self.list_item(unit.flat)
+            what = listed or _boilerplate(unit.flat, above_headline=above)
+            if what:
+                self.remove(unit, what)
+            elif not take(unit):
+                break
+            i += 1
+        return i
+
+    def strong_caption(self, unit: _Unit) -> bool:
+        if _strong_caption(unit.flat):
+            self.caption(unit)
+            return True
+        return False
+
+    def find_dateline(self, i: int) -> tuple[Dateline | None, int, int | None]:
+        """The dateline opens the body; a page may put a caption or two between the headline
+        and it, which are then captions. Returns the dateline, the index of the first body unit
+        and where that unit's text starts after the dateline."""
+        for k in range(i, min(i + 4, len(self.units))):
+            unit = self.units[k]
+            found = _dateline(unit.raw)
+            if not found:
+                continue
+            if k > i and not found[1].place:
+                break  # an agency alone, further down, is too weak a sign
+            for skipped in self.units[i:k]:
+                what = _boilerplate(skipped.flat)
+                if what:
+                    self.remove(skipped, what)
+                else:
+                    self.caption(skipped)
+            m, dateline = found
+            self.spans["dateline"] = (unit.start, unit.start + len(m.group(0).rstrip()))
+            if m.end() >= len(unit.raw):
+                return dateline, k + 1, None  # "VERDUN, FRANCE—" on its own line
+            return dateline, k, unit.start + m.end()
+        return None, i, None
+
+    def body(self, i: int, first_start: int | None) -> tuple[Paragraph, ...]:
+        paragraphs: list[Paragraph] = []
+        units = self.units
+        while i < len(units):
+            unit = units[i]
+            if first_start is not None:
+                unit = _Unit(first_start, unit.end, self.text[first_start : unit.end])
+                first_start = None
+            flat = unit.flat
+            if _COMMENTS.fullmatch(flat) and (i > len(units) // 2 or " " in flat):
+                rest = _Unit(unit.start, units[-1].end, self.text[unit.start : units[-1].end])
+                self.remove(rest, "comment section")
+                break
+            what = self.list_item(flat) or _boilerplate(flat)
+            if i == len(units) - 1 and _SIGN_OFF.fullmatch(flat):
+                what = "sign-off"
+            if what:
+                self.remove(unit, what)
+            elif self.is_caption(unit):
+                self.caption(unit)
+            else:
+                paragraphs.append(
+                    Paragraph(text=_paragraph_text(unit.raw), span=(unit.start, unit.end))
+                )
+            i += 1
+        return tuple(paragraphs)
+
+    def yearless(self, dateline: Dateline | None, paragraphs: tuple[Paragraph, ...]) -> None:
+        """A day without its year is no publication date; say so rather than guess a year."""
+        if dateline:
+            m = _DATE.search(dateline.text)
+            if m and _iso(m) is None:
+                self.warnings.append(
+                    f"the dateline “{dateline.text}” gives the day without a year: "
+                    "no publication date taken from it"
+                )
+                return
+        if paragraphs:
+            lead = paragraphs[0].text
+            m = re.search(rf"(?:{_WEEKDAY},?\s+)?{_DATE.pattern}", lead)
+            if m and _iso(m) is None:
+                self.warnings.append(
+                    f"the first paragraph dates the story “{m.group(0)}” without a year: "
+                    "no publication date taken from it"
+                )
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---- documents ----------------------------------------------------------------------------------
+
+
+def article_id(headline: str, src: Source) -> str:
+    """A readable slug of the headline and a short hash of the source text (whitespace
+    folded): the same copy always gets the same id, two stories with one headline do not."""
+    digest = hashlib.sha256(squash(src.text).encode("utf-8")).hexdigest()[:8]
+    return f"{slug(headline, limit=60)}-{digest}"
+
+
+def _document(
+    src: Source,
+    text: str,
+    parts: _Parts,
+    fmt: str,
+    notes: list[str],
+    external: tuple[tuple[str, str], ...] = (),
+) -> Document:
+    article = parts.article
     return Document(
-        id=slug(headline),
+        id=article_id(article.headline, src),
         kind="article",
-        text=src.text,
-        title=headline or None,
-        paragraphs=tuple(Paragraph(text=ln.strip(), span=(0, 0)) for ln in lines[1:]),
-        article=Article(headline=headline),
+        text=text,
+        title=article.headline or None,
+        date=article.published,
+        paragraphs=parts.paragraphs,
+        article=article,
         provenance=Provenance(
             source=src.name,
             sha256=src.sha256,
             encoding=src.encoding,
-            format="article-text",
+            format=fmt,
             parser="article",
             parser_version=PARSER_VERSION,
-            warnings=(f"not a cable: {why_not_cable}",) if why_not_cable else (),
+            warnings=(*src.warnings, *notes, *parts.warnings),
+            row=src.row,
+            offset=src.offset,
+            length=len(src.data) if src.row is not None else None,
+            # What the container said stays; the extractor's metadata adds what it lacks.
+            external=tuple({**dict(external), **dict(src.external)}.items()),
+            spans=parts.spans,
         ),
     )
+
+
+def parse_article(src: Source, why_not_cable: str | None = None) -> Document:
+    """A news article copied as text: headline, deck, captions, dateline, byline, date, body."""
+    parts = _Reader(src.text).read()
+    notes = [f"not a cable: {why_not_cable}"] if why_not_cable else []
+    if not parts.article.headline:
+        notes.append("no text: the record has no headline and no body")
+    fmt = "article-text" if src.format == "text" else src.format
+    return _document(src, src.text, parts, fmt, notes)
+
+
+# What a page marks as its byline, for when trafilatura's author is no name.
+_BYLINE_ELEMENTS = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), 'byline') or @rel='author'"
+    " or contains(@itemprop, 'author')]"
+)
+
+
+def parse_html_article(src: Source) -> Document:
+    """An HTML article page. trafilatura finds the main text and the metadata; the text it
+    extracts, as "headline, blank line, one block per paragraph", is then read like a copied
+    article, and is the record's text: spans index it, and the page's bytes stay in the Source.
+    """
+    # Imported here: trafilatura is slow to import and only HTML pages need it.
+    import trafilatura
+    from trafilatura.utils import load_html
+
+    tree = load_html(src.data)
+    if tree is None:
+        raise ParseError("not an HTML page that can be read")
+    result = trafilatura.bare_extraction(
+        tree,
+        with_metadata=True,
+        include_images=True,  # keeps the captions of the article's photos in the text
+        include_tables=True,
+        # Only dates the page states in its markup, not guesses from URLs or page furniture.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    meta: dict[str, Any] = {}
+    if isinstance(result, dict):
+        meta = result
+    elif result is not None:
+        meta = result.as_dict()
+    title = squash(meta.get("title") or "")
+    body = [ln.strip() for ln in (meta.get("text") or "").splitlines() if ln.strip()]
+    if not title and not body:
+        raise ParseError("no article text found in the HTML page")
+    text = "\n\n".join([title, *body]) if title else "\n\n".join(body)
+    parts = _Reader(text).read()
+    notes = [
+        "HTML page: the record's text is the article text trafilatura extracted (headline, "
+        "blank line, one block per paragraph); spans index that text, not the HTML"
+    ]
+    if not title:
+        notes.append("the page states no title: the headline is the text's first block")
+    found = parts.article
+    article = attrs.evolve(
+        found,
+        byline=found.byline or _page_byline(tree, meta, notes),
+        published=found.published or _page_date(meta.get("date")),
+    )
+    parts = attrs.evolve(parts, article=article)
+    external = tuple(
+        (key, squash(str(meta[key])))
+        for key in ("title", "author", "date", "url", "sitename")
+        if meta.get(key)
+    )
+    return _document(src, text, parts, "article-html", notes, external)
+
+
+def _page_byline(tree: Any, meta: dict[str, Any], notes: list[str]) -> str | None:
+    author = meta.get("author")
+    site = meta.get("sitename")
+    if author and site and _fold_name(author) == _fold_name(site):
+        # "BBC News" as the author of a BBC page names the publisher, not a writer.
+        notes.append(f"the page's author metadata “{author}” is the site's name: no byline")
+        return None
+    if author and _looks_like_author(author):
+        return str(author)
+    if author:
+        notes.append(f"the page's author metadata “{author}” is no name: not taken as byline")
+    for element in tree.xpath(_BYLINE_ELEMENTS):
+        byline = _byline(squash(element.text_content()))
+        if byline:
+            return byline
+    return None
+
+
+def _fold_name(name: str) -> str:
+    return re.sub(r"\W+", "", name).casefold()
+
+
+def _page_date(value: str | None) -> str | None:
+    if value and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        return value
+    return None

@@ -22,6 +22,8 @@ __all__ = ["map_stream", "parse_path", "parse_source", "parse_sources", "parse_t
 
 def parse_source(src: Source) -> Document:
     """Read one Source as a cable, or failing that as a news article."""
+    if src.format == "article-html":
+        return article.parse_html_article(src)
     if src.hint == "article":
         return article.parse_article(src, why_not_cable="the container marks it as an article")
     try:
