@@ -739,10 +739,18 @@ class CableReader:
         table) over what a scrape embedded in the text (an 'id:/date:/refid:' block, a glued
         dump row)."""
         found: dict[str, str] = {}
+        index_fields: list[str] = []  # the fields still to come of an index row, in order
         for tok in self.parts.preamble + self.parts.to + self.parts.info:
             if tok.type != "META":
                 continue
             line = str(tok)
+            if lexer.INDEX_DATE.match(line):
+                found.setdefault("date", squash(line).replace(" ", "T")[:16] + ":00Z")
+                index_fields = ["refid", "origin", "classification"]
+                continue
+            if index_fields:
+                found.setdefault(index_fields.pop(0), line.strip())
+                continue
             row = lexer.DUMP_ROW.search(line)
             if row:
                 for key in ("refid", "origin", "classification"):

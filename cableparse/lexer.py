@@ -116,6 +116,14 @@ META = re.compile(
     r"|-+\s*header ends\s*-+|=+\s*CABLE ENDS\s*=+|" + DUMP_ROW.pattern + r")\s*$",
     re.I,
 )
+# A row of the cable index that a scrape printed into the text one field a line, the row's
+# number glued to the routing line before it: "RUEHMC/AMCONSUL MONTERREY 7276108918",
+# "2007-05-18 21:43:00", "07MONTERREY527", "Consulate Monterrey", "CONFIDENTIAL//NOFORN".
+INDEX_DATE = re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?\s*$")
+INDEX_REFID = re.compile(r"^\s*\d\d[A-Z]+\d+\s*$")
+INDEX_CLASS = re.compile(rf"^\s*{CLASSIFICATION}(?:\s*//\s*[A-Z]+(?:\s[A-Z]+)*)*\s*$")
+# A message number (four digits) with the row number run into it.
+_GLUED_ROW = re.compile(r"(?<=\s\d{4})\d{1,6}\s*$")
 # A scrape's "id: 2446" glued to the end of the routing header's last line.
 GLUED_META_ID = re.compile(r"(?<=\S)id:\s*\d+\s*$")
 HEADER_ENDS = re.compile(r"^\s*-+\s*header ends\s*-+\s*$", re.I)
@@ -322,7 +330,7 @@ def _run(lines: list[Token]) -> LineRun:
 
 def classify(text: str) -> Iterator[Token]:
     """Classify every line of a cable. Raises nothing: unknown lines become TEXT or STRAY."""
-    lines = _unglue(split_lines(text))
+    lines, index_rows = _index_rows(_unglue(split_lines(text)))
     preview_end = _preview_end(lines)
     signature = _signature_index(lines)
     reheaders: set[int] = set()
@@ -341,6 +349,9 @@ def classify(text: str) -> Iterator[Token]:
             continue
         if state in ("pre", "header"):
             if line.blank:
+                continue
+            if i in index_rows:
+                yield _tok("META", line, i)
                 continue
             if NOTICE.match(s):
                 yield _tok("NOTICE", line, i)
@@ -620,6 +631,37 @@ def _signature_index(lines: list[Line]) -> int | None:
             return k
         return None
     return None
+
+
+def _index_rows(lines: list[Line]) -> tuple[list[Line], set[int]]:
+    """The lines of index rows printed into the text (see INDEX_DATE), with a row number that
+    was glued to the line before split off into a line of its own."""
+    n = len(lines)
+    starts = {
+        k
+        for k, ln in enumerate(lines)
+        if ln.text[:1].isdigit()
+        and k + 3 < n
+        and INDEX_DATE.match(ln.text)
+        and INDEX_REFID.match(lines[k + 1].text)
+        and INDEX_CLASS.match(lines[k + 3].text)
+    }
+    if not starts:
+        return lines, set()
+    out: list[Line] = []
+    rows: set[int] = set()
+    for k, line in enumerate(lines):
+        glued = _GLUED_ROW.search(line.text) if k + 1 in starts else None
+        if glued:
+            cut = line.start + glued.start()
+            out.append(Line(line.text[: glued.start()], line.start, cut))
+            rows.add(len(out))
+            out.append(Line(line.text[glued.start() :], cut, line.end))
+            continue
+        if k in starts:
+            rows.update(range(len(out), len(out) + 4))
+        out.append(line)
+    return out, rows
 
 
 def _unglue(lines: list[Line]) -> list[Line]:

@@ -230,6 +230,19 @@ def test_routing_header_repeated_by_a_dump_row() -> None:
     assert cable["info"][-1]["name"] == "DEPT OF COMMERCE WASHDC"
 
 
+def test_index_row_printed_one_field_a_line_is_metadata_not_addressees() -> None:
+    # 07MONTERREY527: after the last INFO line ("...MONTERREY 7276" with the row number 108918
+    # run into it) the scrape printed the index row, date / refid / origin / classification,
+    # then the whole header again. The index says NOFORN, which the banner does not.
+    record = record_of(DEV / "07MONTERREY527.txt")
+    info = record["cable"]["info"]
+    assert [r["name"] for r in info][-2:] == ["CIA WASHINGTON DC", "AMCONSUL MONTERREY"]
+    assert info[-1]["mcn"] == "7276"
+    assert not any("2007" in r["name"] or "Consulate" in r["name"] for r in info)
+    assert record["classification"] == "CONFIDENTIAL//NOFORN"
+    assert record["date"] == "2007-05-18T21:43:00Z"
+
+
 def test_old_telegram_repeats_no_header_into_paragraphs() -> None:
     record = record_of(DEV / "91BERLIN3009.txt")
     texts = " ".join(p["text"] for p in record["paragraphs"])
