@@ -658,7 +658,9 @@ class CableReader:
         paragraphs = self.paragraphs()
         signed: tuple[str, ...] = ()
         if p.signature is not None:
-            name = re.sub(r"[^A-Za-z'./ -]", "", str(p.signature)).strip(" ./")
+            m = lexer.SIGNATURE.match(str(p.signature))
+            written = m["name"] if m else str(p.signature)
+            name = re.sub(r"[^A-Za-z'./ -]", "", written).strip(" ./")
             signed = (name,) if name else ()
             self.spans["signature"] = _span([p.signature])
 

@@ -152,8 +152,16 @@ NOT_A_NAME = re.compile(
     r"COMMENT|SUMMARY|QUOTE|UNQUOTE|TEXT|BT)\b",
     re.I,
 )
-# A signature: one to three capitalised words, no digits: "DERSE", "BRAYSHAW##", "MC CORMICK".
-SIGNATURE = re.compile(r"^\s*(?P<name>[A-Z][A-Za-z'.-]+(?:[ /][A-Z][A-Za-z'.-]+){0,2})\W{0,3}\s*$")
+# A signature: one to three capitalised words, no digits: "DERSE", "BRAYSHAW##", "MC CORMICK",
+# after a portion marking in some: "(SECRET//REL Armenia) YOVANOVITCH".
+SIGNATURE = re.compile(
+    r"^\s*(?:\([A-Z]{1,12}(?:\s?//?\s?[A-Za-z]+(?:\s[A-Za-z]+)*)*\)\s*)?"
+    r"(?P<name>[A-Z][A-Za-z'.-]+(?:[ /][A-Z][A-Za-z'.-]+){0,2})\W{0,3}\s*$"
+)
+# Cables of the 2000s are often signed in mixed case ("Gnehm", "Schulte"): one or two such words
+# count as a signature when the text before them ends a sentence.
+_MIXED_CASE_NAME = re.compile(r"[A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?")
+_SENTENCE_END = frozenset(".!?\"')”’")
 
 
 class Line:
@@ -624,13 +632,24 @@ def _signature_index(lines: list[Line]) -> int | None:
         s = lines[k].text
         if lines[k].blank or END_MARK.match(s) or META.match(s) or CLASSLINE.match(s):
             continue
-        if NOT_A_NAME.search(s):
-            continue
         m = SIGNATURE.match(s)
-        if m and _is_upper(m["name"]) and not PARA.match(s) and not PAGE.match(s):
+        if NOT_A_NAME.search(m["name"] if m else s):
+            continue
+        if m is None or PARA.match(s) or PAGE.match(s):
+            return None
+        name = m["name"]
+        if _is_upper(name) or (_MIXED_CASE_NAME.fullmatch(name) and _ends_sentence(lines, k)):
             return k
         return None
     return None
+
+
+def _ends_sentence(lines: list[Line], k: int) -> bool:
+    """Whether the last non-blank line before line k ends a sentence."""
+    for j in range(k - 1, max(-1, k - 4), -1):
+        if not lines[j].blank:
+            return lines[j].text.rstrip()[-1:] in _SENTENCE_END
+    return False
 
 
 def _index_rows(lines: list[Line]) -> tuple[list[Line], set[int]]:

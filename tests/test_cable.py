@@ -252,6 +252,23 @@ def test_old_telegram_repeats_no_header_into_paragraphs() -> None:
     assert record["cable"]["tags"][:3] == ["ELAB", "PGOV", "GM"]
 
 
+def test_signature_in_mixed_case_after_the_last_sentence() -> None:
+    # 02AMMAN3813 ends "...would review \nthe materials. \nGnehm": the ambassador's name, not
+    # the end of paragraph 1.
+    record = record_of(DEV / "02AMMAN3813.txt")
+    assert record["cable"]["signed_by"] == ["Gnehm"]
+    assert record["paragraphs"][-1]["text"].endswith("would review the materials.")
+    # 09UNVIEVIENNA6: "Schulte" with the SBU marking repeated below it.
+    assert record_of(DEV / "09UNVIEVIENNA6.txt")["cable"]["signed_by"] == ["Schulte"]
+
+
+def test_signature_after_a_portion_marking() -> None:
+    # 09YEREVAN20 ends "(SECRET//REL Armenia) YOVANOVITCH".
+    record = record_of(DEV / "09YEREVAN20.txt")
+    assert record["cable"]["signed_by"] == ["YOVANOVITCH"]
+    assert "YOVANOVITCH" not in record["paragraphs"][-1]["text"]
+
+
 def test_page_break_with_truncated_station() -> None:
     record = record_of(DEV / "08USUNNEWYORK258.txt")
     assert record["id"] == "USUNNEWYORK-000258"
