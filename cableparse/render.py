@@ -110,9 +110,10 @@ def table(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "no documents"
     cells = [[str(r[f] if r[f] is not None else "") for f in SUMMARY_FIELDS] for r in rows]
-    widths = [
-        min(max(len(f), *(len(c[i]) for c in cells)), 60) for i, f in enumerate(SUMMARY_FIELDS)
-    ]
+    # Ids are printed whole, so that they can be copied into `show`; only titles are cut.
+    widths = [max(len(f), *(len(c[i]) for c in cells)) for i, f in enumerate(SUMMARY_FIELDS)]
+    title = SUMMARY_FIELDS.index("title")
+    widths[title] = min(widths[title], 60)
     line = "  ".join(f.upper().ljust(w) for f, w in zip(SUMMARY_FIELDS, widths, strict=True))
     out = [line.rstrip()]
     for c in cells:

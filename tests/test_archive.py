@@ -118,6 +118,14 @@ def test_list_by_tag_and_date(ingested: Path) -> None:
     assert json.loads(result.output) == []
 
 
+def test_list_table_prints_ids_whole_so_show_takes_them(ingested: Path) -> None:
+    table = run("list").output.splitlines()
+    ids = [line.split()[0] for line in table[1:]]
+    assert len(ids) == 5
+    for doc_id in ids:
+        assert run("show", doc_id).exit_code == 0, doc_id
+
+
 def test_export_jsonl_gives_valid_records(ingested: Path) -> None:
     result = run("export", "--format", "jsonl", "-o", "all.jsonl")
     assert result.exit_code == 0
