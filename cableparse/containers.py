@@ -27,6 +27,7 @@ MAX_RATIO = 200  # text compresses 3-10 times; bombs do thousands of times
 RATIO_FLOOR = 16 * 1024**2
 MAX_MEMBERS = 1_000_000  # the Cablegate torrent holds 251,287 pages
 MAX_DEPTH = 3
+BATCH_7Z_BYTES = 64 * 1024**2
 
 
 class Readable(Protocol):
@@ -133,8 +134,12 @@ def read_zip(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator
 
 
 def read_7z(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator[Source | Failure]:
+    """Members are decompressed in batches of at most BATCH_7Z_BYTES, in memory: a solid 7z
+    archive must be decompressed from its start for each batch, so fewer, bigger batches are
+    faster, and a bound on them keeps memory flat."""
     try:
         import py7zr
+        from py7zr.io import BytesIOFactory
     except ImportError as exc:
         raise SourceError(
             "a 7z archive: install the optional extra to read it (pip install 'cableparse[7z]')"
@@ -144,7 +149,7 @@ def read_7z(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator[
     except py7zr.exceptions.Bad7zFile as exc:
         raise SourceError(f"not a readable 7z file: {exc}") from exc
     with archive:
-        infos = [i for i in archive.list() if not i.is_directory]
+        infos = sorted((i for i in archive.list() if not i.is_directory), key=lambda i: i.filename)
         if len(infos) > MAX_MEMBERS:
             raise SourceError(f"{len(infos)} members, more than {MAX_MEMBERS}; not read")
         packed = max(sum(i.compressed or 0 for i in infos), 1)
@@ -156,19 +161,27 @@ def read_7z(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator[
                 f"would decompress to {unpacked} bytes from {packed} (a decompression bomb?); "
                 "not read"
             )
-        for info in sorted(infos, key=lambda i: str(i.filename)):
-            path = safe_member(str(info.filename))
+        batch: list[str] = []
+        size = largest = 0
+        for k, info in enumerate(infos):
+            path = safe_member(info.filename)
             if path is None:
                 yield Failure(f"{name}!/{info.filename}", "the member's path leaves the archive")
-                continue
-            if posixpath.basename(path).startswith("."):
-                continue
-            archive.reset()
-            data = archive.read([str(info.filename)]) or {}
-            for blob in data.values():
-                yield from read(
-                    io.BufferedReader(io.BytesIO(blob.read())), f"{name}!/{path}", depth + 1
-                )
+            elif not posixpath.basename(path).startswith("."):
+                batch.append(info.filename)
+                size += info.uncompressed or 0
+                largest = max(largest, info.uncompressed or 0)
+            if batch and (size >= BATCH_7Z_BYTES or k == len(infos) - 1):
+                # Each member holds no more than the archive declares for the largest.
+                factory = BytesIOFactory(largest + 1)
+                archive.reset()
+                archive.extract(targets=batch, factory=factory)
+                for member in batch:
+                    blob = factory.products[member]
+                    blob.seek(0)
+                    source = io.BufferedReader(io.BytesIO(blob.read()))
+                    yield from read(source, f"{name}!/{safe_member(member)}", depth + 1)
+                batch, size, largest = [], 0, 0
 
 
 def _fixed(count: int) -> Callable[[], int]:

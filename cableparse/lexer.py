@@ -166,14 +166,20 @@ def split_lines(text: str) -> list[Line]:
     tab-separated dump (or a Markdown hard break) wrote, not text: it is left out of the line."""
     lines: list[Line] = []
     pos = 0
-    for raw in text.split("\n"):
-        content = raw[:-1] if raw.endswith("\r") else raw
+    # CRLF (DOS) and a lone CR (old Macintosh files) end lines too; offsets stay in the text.
+    for m in _LINE.finditer(text):
+        content = m.group(1)
         trimmed = content.rstrip()
         if trimmed.endswith("\\") and not trimmed.endswith("\\\\"):
             content = trimmed[:-1]
         lines.append(Line(content, pos, pos + len(content)))
-        pos += len(raw) + 1
+        if m.end() == m.start() + len(m.group(1)):  # the text's end, no line break after it
+            break
+        pos = m.end()
     return lines
+
+
+_LINE = re.compile(r"([^\r\n]*)(?:\r\n|\r|\n|\Z)")
 
 
 def _is_upper(text: str) -> bool:
