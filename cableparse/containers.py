@@ -103,7 +103,7 @@ def read_gzip(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterato
     counted = _Counted(stream)
     inner = gzip.GzipFile(fileobj=io.BufferedReader(counted), mode="rb")
     member = posixpath.basename(name.split("!/")[-1])
-    member = member[:-3] if member.lower().endswith(".gz") else member + ".ungz"
+    member = member[:-3] if member.lower().endswith(".gz") else member
     metered = io.BufferedReader(Metered(inner, name, lambda: counted.count))
     yield from read(metered, f"{name}!/{member}", depth + 1)
 
