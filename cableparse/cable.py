@@ -826,7 +826,8 @@ class CableReader:
             return
         key = ids.station_key(station)
         named = re.sub(r"[^A-Z]", "", origin.upper())
-        if key in named or re.sub(r"[^A-Z]", "", station.upper()) in named:
+        # 'Embassy Tehran' names TEHRAN; 'UNVIE' names UNVIE VIENNA.
+        if key in named or re.sub(r"[^A-Z]", "", station.upper()) in named or key.startswith(named):
             self.chosen["origin"] = "both"
             return
         self.chosen["origin"] = "text"
