@@ -9,6 +9,7 @@ of a `cables.csv` dump (csvdump.py), an HTML page (htmlpage.py), or else plain t
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +27,7 @@ __all__ = [
     "encode_back",
     "iter_paths",
     "iter_sources",
+    "iter_stream",
     "read_file",
     "read_stream",
 ]
@@ -42,9 +44,12 @@ def read_file(path: Path, name: str | None = None) -> Iterator[Source | Failure]
 
 
 def read_stream(stream: IO[bytes], name: str, depth: int = 0) -> Iterator[Source | Failure]:
-    """The documents in a binary stream, told apart by their first bytes. `stream` needs peek()
-    (a file opened 'rb', an io.BufferedReader)."""
-    head = stream.peek(_HEAD)[:_HEAD]  # type: ignore[attr-defined]
+    """The documents in a binary stream, told apart by their first bytes."""
+    if not isinstance(stream, io.BufferedReader):
+        # Telling the format needs a look at the first bytes without consuming them; files,
+        # standard input and container members are buffered readers, anything else is read.
+        stream = io.BufferedReader(io.BytesIO(stream.read()))
+    head = stream.peek(_HEAD)[:_HEAD]
     kind = containers.kind(head)
     if kind is not None:
         if depth >= containers.MAX_DEPTH:
@@ -103,6 +108,11 @@ def iter_paths(path: Path) -> Iterator[Path]:
         for f in sorted(files):
             if not f.startswith(".") and Path(f).suffix.lower() not in NOT_DOCUMENTS:
                 yield Path(root) / f
+
+
+def iter_stream(stream: IO[bytes], name: str) -> Iterator[Source | Failure]:
+    """The documents in an open binary stream (standard input), failures included."""
+    yield from _guarded(read_stream(stream, name), name)
 
 
 def iter_sources(path: str | os.PathLike[str]) -> Iterator[Source | Failure]:

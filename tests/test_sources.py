@@ -5,14 +5,17 @@ values were read off the files themselves (the CSV's columns, each page's metada
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from cableparse import parse_path
+from cableparse.cli import main
 from cableparse.csvdump import read_rows
 from cableparse.parsing import parse_source
 from cableparse.sources import Failure, Source, iter_sources
@@ -219,3 +222,35 @@ def test_other_html_pages_are_passed_on_as_article_html() -> None:
     assert src.hint == "article"
     assert src.text == page.read_bytes().decode("utf-8")
     assert parse_source(src).kind == "article"
+
+
+# ---- through the CLI -------------------------------------------------------------------------
+
+
+def test_ingest_a_csv_and_cite_a_row_by_its_reference_id(tmp_path: Path) -> None:
+    archive = str(tmp_path / "archive")
+    runner = CliRunner()
+    result = runner.invoke(main, ["ingest", str(CSV), "--archive", archive, "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert "2 new" in result.output
+    shown = runner.invoke(main, ["show", "72tehran1164", "--json", "--archive", archive])
+    assert shown.exit_code == 0, shown.output
+    record = json.loads(shown.output)
+    assert record["provenance"]["row"] == 2
+    assert record["title"] == "ACCELERATION OF F-4ES FOR IRAN"
+
+
+def test_ingest_reads_a_csv_piped_in(tmp_path: Path) -> None:
+    archive = str(tmp_path / "archive")
+    result = CliRunner().invoke(
+        main, ["ingest", "-", "--archive", archive, "-j", "1"], input=CSV.read_bytes()
+    )
+    assert result.exit_code == 0, result.output
+    assert "2 new" in result.output
+
+
+def test_parse_the_pages_folder_gives_one_record_per_page() -> None:
+    result = CliRunner().invoke(main, ["parse", str(PAGES), "--format", "jsonl"])
+    assert result.exit_code == 0
+    refs = [json.loads(line)["cable"]["reference_id"] for line in result.output.splitlines()]
+    assert refs == sorted(TABLES)
