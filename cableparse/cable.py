@@ -649,7 +649,10 @@ class CableReader:
         if subj is None:
             subj = self.external("title", None, "title")
         elif subj:
-            self.chosen["title"] = "text"
+            # An index keeps the SUBJECT's first line or so: agreeing is being its beginning.
+            indexed = squash(self.src.external_value("title") or "").upper()
+            agrees = bool(indexed) and squash(subj).upper().startswith(indexed)
+            self.chosen["title"] = "both" if agrees else "text"
 
         paragraphs = self.paragraphs()
         signed: tuple[str, ...] = ()

@@ -123,7 +123,8 @@ def cut_second_cable(body: str, reference_id: str) -> tuple[str, str | None]:
         if other is not None and other != reference_id:
             kept = body[:pos]
             note = (
-                f"the page's body runs into another cable ({other}) at line {i + 1}: "
+                f"the page's body runs into another cable ({other}) at line {i + 1} of its "
+                "body block: "
                 "that part is left out of this record"
             )
             if kept.rstrip().endswith("..."):
