@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from typing import IO, Protocol
 
-from cableparse.inputs import Failure, Source, SourceError
+from cableparse.inputs import Failure, Source, SourceError, is_document_name
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -38,6 +38,8 @@ Reader = Callable[[IO[bytes], str, int], Iterator[Source | Failure]]
 
 
 def kind(head: bytes) -> str | None:
+    if head[257:262] == b"ustar":
+        raise SourceError("a tar archive: not read (unpack it, or zip it, first)")
     if head.startswith(GZIP_MAGIC):
         return "gzip"
     if head.startswith(ZIP_MAGIC):
@@ -122,7 +124,7 @@ def read_zip(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator
             if path is None:
                 yield Failure(f"{name}!/{info.filename}", "the member's path leaves the archive")
                 continue
-            if posixpath.basename(path).startswith("."):
+            if not is_document_name(path):
                 continue
             member = f"{name}!/{path}"
             try:
@@ -167,7 +169,7 @@ def read_7z(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator[
             path = safe_member(info.filename)
             if path is None:
                 yield Failure(f"{name}!/{info.filename}", "the member's path leaves the archive")
-            elif not posixpath.basename(path).startswith("."):
+            elif is_document_name(path):
                 batch.append(info.filename)
                 size += info.uncompressed or 0
                 largest = max(largest, info.uncompressed or 0)

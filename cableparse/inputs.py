@@ -7,6 +7,7 @@ containers) can build Sources while sources.py, the entry point, dispatches to t
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from typing import Literal
 
 import attrs
@@ -52,3 +53,14 @@ class Failure:
 
 class SourceError(Exception):
     """An input cannot be read as a document."""
+
+
+# In a folder walk or an archive's members, files with these endings are metadata or notes, not
+# documents (the corpora people hold keep truth sidecars like 09BAKU139.json next to the cables),
+# and hidden files are skipped. A file named explicitly is always read.
+NOT_DOCUMENTS = frozenset({".json", ".md"})
+
+
+def is_document_name(path: str) -> bool:
+    name = posixpath.basename(path.replace("\\", "/"))
+    return not name.startswith(".") and posixpath.splitext(name)[1].lower() not in NOT_DOCUMENTS

@@ -17,7 +17,7 @@ from typing import IO
 
 from cableparse import containers, csvdump, htmlpage
 from cableparse.decoding import decode, encode_back
-from cableparse.inputs import Failure, Source, SourceError
+from cableparse.inputs import Failure, Source, SourceError, is_document_name
 
 __all__ = [
     "Failure",
@@ -92,12 +92,6 @@ def _guarded(items: Iterator[Source | Failure], name: str) -> Iterator[Source | 
         yield Failure(name, str(exc))
 
 
-# In a folder walk, files with these endings are metadata or notes, not documents (the corpora
-# people hold keep truth sidecars like 09BAKU139.json next to the cables). A file named
-# explicitly is always read.
-NOT_DOCUMENTS = frozenset({".json", ".md"})
-
-
 def iter_paths(path: Path) -> Iterator[Path]:
     """Files below a folder, in a stable order, skipping hidden files and non-documents."""
     if path.is_file():
@@ -106,7 +100,7 @@ def iter_paths(path: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for f in sorted(files):
-            if not f.startswith(".") and Path(f).suffix.lower() not in NOT_DOCUMENTS:
+            if is_document_name(f):
                 yield Path(root) / f
 
 

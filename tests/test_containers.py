@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -131,3 +132,24 @@ def test_7z_members_are_read(tmp_path: Path) -> None:
         (f"{path}!/cables/72TEHRAN1164.html", "TEHRAN-001164"),
         (f"{path}!/cables/cable.txt", "BAKU-000433"),
     ]
+
+
+def test_sidecars_and_hidden_members_are_skipped_like_in_a_folder(tmp_path: Path) -> None:
+    path = tmp_path / "dev.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(SEED_CABLE, "dev/09BAKU433.txt")
+        z.writestr("dev/09BAKU433.json", '{"reference_id": "09BAKU433"}')
+        z.writestr("dev/README.md", "# notes")
+        z.writestr("__MACOSX/dev/._09BAKU433.txt", b"\x00\x05\x16\x07")
+        z.writestr("dev/.DS_Store", b"\x00\x00\x00\x01Bud1")
+    assert names_and_ids(path) == [(f"{path}!/dev/09BAKU433.txt", "BAKU-000433")]
+
+
+def test_a_tar_archive_says_it_is_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "cables.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        tar.add(SEED_CABLE, "cable.txt")
+    [item] = list(iter_sources(path))
+    assert isinstance(item, Failure)
+    assert item.name == f"{path}!/cables.tar"
+    assert "tar archive" in item.message
