@@ -53,8 +53,8 @@ class Metered(io.RawIOBase):
     """A decompressing stream that stops with SourceError when it grows like a bomb.
     `packed` tells how many compressed bytes have been read so far."""
 
-    def __init__(self, inner: Readable, name: str, packed: Callable[[], int]) -> None:
-        self.inner, self.name, self.packed, self.total = inner, name, packed, 0
+    def __init__(self, inner: Readable, packed: Callable[[], int]) -> None:
+        self.inner, self.packed, self.total = inner, packed, 0
 
     def readable(self) -> bool:
         return True
@@ -106,7 +106,7 @@ def read_gzip(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterato
     inner = gzip.GzipFile(fileobj=io.BufferedReader(counted), mode="rb")
     member = posixpath.basename(name.split("!/")[-1])
     member = member[:-3] if member.lower().endswith(".gz") else member
-    metered = io.BufferedReader(Metered(inner, name, lambda: counted.count))
+    metered = io.BufferedReader(Metered(inner, lambda: counted.count))
     yield from read(metered, f"{name}!/{member}", depth + 1)
 
 
@@ -129,7 +129,7 @@ def read_zip(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator
             member = f"{name}!/{path}"
             try:
                 with archive.open(info) as raw:
-                    metered = io.BufferedReader(Metered(raw, member, _fixed(info.compress_size)))
+                    metered = io.BufferedReader(Metered(raw, _fixed(info.compress_size)))
                     yield from read(metered, member, depth + 1)
             except (SourceError, zipfile.BadZipFile, RuntimeError, OSError) as exc:
                 yield Failure(member, str(exc))
