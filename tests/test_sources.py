@@ -254,3 +254,13 @@ def test_parse_the_pages_folder_gives_one_record_per_page() -> None:
     assert result.exit_code == 0
     refs = [json.loads(line)["cable"]["reference_id"] for line in result.output.splitlines()]
     assert refs == sorted(TABLES)
+
+
+def test_the_csv_fills_a_date_the_text_lacks(tmp_path: Path) -> None:
+    data = CSV.read_bytes().split(b'\n"2","', 1)[0] + b"\n"
+    path = tmp_path / "cables.csv"
+    path.write_bytes(data.replace(b'"P R 281848Z DEC 66\n', b'"P R\n', 1))
+    [rec] = records(path)
+    assert rec["cable"]["dtg"] is None
+    assert rec["date"] == "1966-12-28T18:48:00Z"
+    assert rec["provenance"]["field_sources"]["date"] == "external"
