@@ -64,7 +64,7 @@ def _split(text: str, meta: dict[str, str]) -> Iterator[Template]:
     yield Template(
         header=text[: banner[0]].rstrip("\n"),
         body=text[banner[0] :],
-        dtg=cable["dtg"] if cable else None,
+        dtg=cable["dtg"],
         station=cable["origin"],
         date=datetime.fromisoformat(date.replace("Z", "")[:16]),
         origin=meta.get("origin") or cable["origin"].title(),
