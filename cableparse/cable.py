@@ -591,6 +591,8 @@ class CableReader:
     spans: dict[str, Span] = attrs.Factory(dict)
     numbers: dict[int, int] = attrs.Factory(dict)  # a PARA token's offset -> its real number
     meta: dict[str, str] = attrs.Factory(dict)
+    # Where each header value came from: "text", "external" (the source's metadata) or "both".
+    chosen: dict[str, str] = attrs.Factory(dict)
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -608,20 +610,12 @@ class CableReader:
         date = self.external("date", self.date(), "date")
         year = int(date[:4]) if date else None
         ref_id = ids.reference_id(station, serial, year) if year is not None else None
-        ext_ref = self.meta.get("reference_id") or self.reference_from_name(station, serial)
-        if ext_ref:
-            ext_canon = ids.canonical_id(ext_ref)
-            if ref_id and ext_canon and ext_canon != ref_id:
-                self.warn(
-                    f"reference id {ref_id} read from the text differs from the source's "
-                    f"{ext_ref}; the source's is used"
-                )
-            elif ext_canon is None:
-                self.warn(f"the source's reference id {ext_ref!r} is not a valid reference id")
-            ref_id = ext_canon or ref_id
+        text_ref = ref_id
+        ref_id = self.reference(ref_id, station, serial)
         if year is None and ref_id:
             # No date in the text, but the reference id's year: REF lists cite by it.
             year = full_year(ref_id[:2])
+        self.check_origin(station)
         cls = classification(cls_word, caveats, handling) if cls_word else None
         cls = self.external("classification", cls, "classification")
 
@@ -654,6 +648,11 @@ class CableReader:
                 self.spans["classified_by"] = _span(toks)
         if subj is None:
             subj = self.external("title", None, "title")
+        elif subj:
+            # An index keeps the SUBJECT's first line or so: agreeing is being its beginning.
+            indexed = squash(self.src.external_value("title") or "").upper()
+            agrees = bool(indexed) and squash(subj).upper().startswith(indexed)
+            self.chosen["title"] = "both" if agrees else "text"
 
         paragraphs = self.paragraphs()
         signed: tuple[str, ...] = ()
@@ -717,7 +716,7 @@ class CableReader:
             title=subj,
             date=date,
             classification=cls,
-            aliases=(ref_id,) if ref_id else (),
+            aliases=tuple(dict.fromkeys(r for r in (ref_id, text_ref) if r)),
             paragraphs=tuple(paragraphs),
             cable=cable,
             provenance=Provenance(
@@ -732,6 +731,7 @@ class CableReader:
                 offset=src.offset,
                 length=len(src.data) if src.row is not None else None,
                 external=src.external,
+                field_sources=tuple(sorted(self.chosen.items())),
                 spans=tuple(sorted(self.spans.items())),
             ),
         )
@@ -771,19 +771,80 @@ class CableReader:
 
     def external(self, key: str, value: str | None, label: str) -> str | None:
         """Fill a field the text lacks from the metadata that came with it; a value there that
-        refines the text's ('CONFIDENTIAL//NOFORN' for 'CONFIDENTIAL') is taken; other
-        disagreements are noted and the text's value kept."""
+        refines the text's ('CONFIDENTIAL//NOFORN' for 'CONFIDENTIAL') is taken. Other
+        disagreements are noted: an index's value (a cables.csv column, a Cable Viewer page's
+        table) is taken, since the record's reference id, date and classification are the
+        index's; a scrape's metadata embedded in the text gives way to the text's own value."""
         given = self.meta.get(key)
+        indexed = self.src.external_value(key) is not None
         if not given:
+            if value is not None:
+                self.chosen[key] = "text"
             return value
         if value is None:
+            self.chosen[key] = "external" if indexed else "text"
             return given
+        self.chosen[key] = "both" if indexed else "text"
         if key == "classification" and given.upper().startswith(value.upper() + "//"):
             return given.upper()
         same = value[:16] == given[:16] if key == "date" else value.upper() == given.upper()
-        if not same and not (key == "date" and value[:10] == given[:10] and len(given) <= 10):
-            self.warn(f"{label} in the text ({value}) differs from the source's ({given})")
+        if same or (key == "date" and value[:10] == given[:10] and len(given) <= 10):
+            return value
+        if indexed:
+            self.warn(
+                f"{label} in the text ({value}) differs from the source's ({given}); "
+                "the source's is used"
+            )
+            self.chosen[key] = "external"
+            return given
+        self.warn(f"{label} in the text ({value}) differs from the source's ({given})")
         return value
+
+    def reference(self, text_ref: str | None, station: str, serial: int) -> str | None:
+        """The reference id: the source's (or the file name's) over the one the text gives.
+        An index's id that is not well formed ('7575LIBREVILLE1895', a glitch of WikiLeaks'
+        own) is still the id people cite the cable by: it is kept, the text's as an alias."""
+        given = self.meta.get("reference_id") or self.reference_from_name(station, serial)
+        indexed = self.src.external_value("reference_id") is not None
+        if not given:
+            if text_ref:
+                self.chosen["reference_id"] = "text"
+            return text_ref
+        canon = ids.canonical_id(given)
+        self.chosen["reference_id"] = "external" if indexed else "text"
+        if canon is None:
+            if indexed:
+                self.warn(
+                    f"the source's reference id {given!r} is not well formed; it is kept, "
+                    f"and the text's {text_ref} is an alias"
+                )
+                return given.upper()
+            self.warn(f"the source's reference id {given!r} is not a valid reference id")
+            return text_ref
+        if text_ref and canon != text_ref:
+            self.warn(
+                f"reference id {text_ref} read from the text differs from the source's "
+                f"{given}; the source's is used"
+            )
+        elif text_ref and indexed:
+            self.chosen["reference_id"] = "both"
+        return canon
+
+    def check_origin(self, station: str) -> None:
+        """The banner's station against the index's origin ('TEHRAN', 'Embassy Tehran'): the
+        record keeps the banner's; a station the origin does not name is noted."""
+        origin = self.src.external_value("origin")
+        if origin is None:
+            self.chosen["origin"] = "text"
+            return
+        key = ids.station_key(station)
+        named = re.sub(r"[^A-Z]", "", origin.upper())
+        # 'Embassy Tehran' names TEHRAN; 'UNVIE' names UNVIE VIENNA.
+        if key in named or re.sub(r"[^A-Z]", "", station.upper()) in named or key.startswith(named):
+            self.chosen["origin"] = "both"
+            return
+        self.chosen["origin"] = "text"
+        self.warn(f"the banner's station {station} is not the source's origin ({origin})")
 
     def reference_from_name(self, station: str, serial: int) -> str | None:
         """Cable collections name files by reference id ('09BAKU139.txt'): when the name agrees

@@ -7,6 +7,7 @@ import itertools
 import json
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -14,7 +15,7 @@ import click
 from cableparse import __version__, render
 from cableparse.archive import Archive, ArchiveError, LookupFailed
 from cableparse.parsing import parse_sources
-from cableparse.sources import Failure, Source, SourceError, decode, iter_sources
+from cableparse.sources import Failure, Source, iter_sources, iter_stream
 
 
 def dumps(record: dict[str, object]) -> str:
@@ -124,7 +125,7 @@ def ingest(paths: tuple[str, ...], archive_dir: str | None, jobs: int) -> None:
     """
     with open_archive(archive_dir, create=True) as archive:
         items = itertools.chain.from_iterable(
-            [read_stdin()] if p == "-" else iter_sources(p) for p in paths
+            read_stdin() if p == "-" else iter_sources(p) for p in paths
         )
         try:
             with progress("Ingesting") as bar:
@@ -163,15 +164,9 @@ def progress(label: str) -> Any:
     )
 
 
-def read_stdin() -> Source | Failure:
-    data = sys.stdin.buffer.read()
-    try:
-        text, encoding, warnings = decode(data)
-    except SourceError as exc:
-        return Failure("-", str(exc))
-    return Source(
-        name="-", data=data, text=text, encoding=encoding, format="text", warnings=tuple(warnings)
-    )
+def read_stdin() -> Iterator[Source | Failure]:
+    """Standard input, told by its content like a file: a cables.csv piped in is streamed."""
+    return iter_stream(sys.stdin.buffer, "-")
 
 
 def parse_para_spec(spec: str) -> list[int]:

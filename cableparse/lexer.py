@@ -185,15 +185,20 @@ def split_lines(text: str) -> list[Line]:
     lines: list[Line] = []
     escapes = "\\" in text
     pos = 0
-    for raw in text.split("\n"):
-        content = raw[:-1] if raw.endswith("\r") else raw
+    # CRLF (DOS) and a lone CR (old Macintosh files) end lines too; offsets stay in the text.
+    parts = _LINE_BREAK.split(text)
+    for raw, brk in zip(parts[0::2], [*parts[1::2], ""], strict=True):
+        content = raw
         if escapes:
             trimmed = content.rstrip()
             if trimmed.endswith("\\") and not trimmed.endswith("\\\\"):
                 content = trimmed[:-1]
         lines.append(Line(content, pos, pos + len(content)))
-        pos += len(raw) + 1
+        pos += len(raw) + len(brk)
     return lines
+
+
+_LINE_BREAK = re.compile(r"(\r\n?|\n)")
 
 
 def _is_upper(text: str) -> bool:

@@ -117,6 +117,9 @@ class Provenance:
     length: int | None = None
     # Which field values came from outside the text (CSV columns, an HTML page's table).
     external: tuple[tuple[str, str], ...] = ()
+    # For each of reference_id, date, classification, origin, title: "text", "external" or
+    # "both" (they agree).
+    field_sources: tuple[tuple[str, str], ...] = ()
     # Character spans of extracted fields in the source text: field name -> [start, end).
     spans: tuple[tuple[str, Span], ...] = ()
 
@@ -236,5 +239,6 @@ def _provenance(p: Provenance) -> dict[str, Any]:
         "offset": p.offset,
         "length": p.length,
         "external": dict(p.external),
+        "field_sources": dict(p.field_sources),
         "spans": {name: list(span) for name, span in p.spans},
     }

@@ -47,7 +47,8 @@ def parse_or_fail(item: Source | Failure) -> Document | Failure:
     try:
         return parse_source(item)
     except ParseError as exc:
-        return Failure(item.name, str(exc))
+        where = f"row {item.row} (byte {item.offset}): " if item.row is not None else ""
+        return Failure(item.name, f"{where}{exc}")
 
 
 T = TypeVar("T")

@@ -1,103 +1,95 @@
-"""Reading inputs: files, folders, encodings. Everything the parsers read arrives as a Source.
+"""Reading inputs: files, folders, containers, encodings. Everything the parsers read arrives as
+a Source.
 
 A Source keeps the original bytes next to the decoded text, so that nothing the user gave us is
-lost and every span in a record can be traced back to the bytes it came from.
+lost and every span in a record can be traced back to the bytes it came from. Each file's format
+is told from its content, not its name: a container's magic bytes (containers.py), the first row
+of a `cables.csv` dump (csvdump.py), an HTML page (htmlpage.py), or else plain text.
 """
 
 from __future__ import annotations
 
-import hashlib
+import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import IO
 
-import attrs
+from cableparse import containers, csvdump, htmlpage
+from cableparse.decoding import decode, encode_back
+from cableparse.inputs import Failure, Source, SourceError, is_document_name
 
+__all__ = [
+    "Failure",
+    "Source",
+    "SourceError",
+    "decode",
+    "encode_back",
+    "iter_paths",
+    "iter_sources",
+    "iter_stream",
+    "read_file",
+    "read_stream",
+]
 
-@attrs.frozen
-class Source:
-    """One document's worth of input."""
-
-    name: str  # the path as given; "a.zip!/x.txt" for a member; the CSV's path for a CSV row
-    data: bytes  # the original bytes of this document
-    text: str  # the decoded text the parsers read; spans index into it
-    encoding: str
-    format: str  # "text", "cablegate-html", "cables-csv", "article-html"
-    warnings: tuple[str, ...] = ()
-    # Where the document sits inside a larger file (a CSV row and its byte offset).
-    row: int | None = None
-    offset: int | None = None
-    # Field values that came with the document from outside its text (a CSV's columns, an HTML
-    # page's metadata table): reference_id, date, origin, classification, title, ...
-    external: tuple[tuple[str, str], ...] = ()
-    # Which parser should read it when the container says so; None: decide from the text.
-    hint: Literal["cable", "article"] | None = None
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
-
-    def external_value(self, key: str) -> str | None:
-        return dict(self.external).get(key)
+# A document that is read whole (not a streamed cables.csv) is at most this long.
+MAX_DOCUMENT_BYTES = 256 * 1024**2
+_HEAD = 8192
 
 
-@attrs.frozen
-class Failure:
-    """An input that could not be read, with a message a user understands."""
-
-    name: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.message}"
+def read_file(path: Path, name: str | None = None) -> Iterator[Source | Failure]:
+    """The documents in one file: one, or one per row of a dump or member of a container."""
+    with path.open("rb") as stream:
+        yield from read_stream(stream, name or str(path))
 
 
-class SourceError(Exception):
-    """An input cannot be read as a document."""
-
-
-def decode(data: bytes) -> tuple[str, str, list[str]]:
-    """Bytes to text: (text, encoding, warnings). Raises SourceError for binary data."""
-    warnings: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig", warnings
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16", warnings
-    try:
-        return data.decode("utf-8"), "utf-8", warnings
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data[:4096]:
-        raise SourceError("binary data (NUL bytes), not text")
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise SourceError("not text in any known encoding")
-    encoding = best.encoding
-    warnings.append(f"not UTF-8: decoded as {encoding} (detected)")
-    return str(best), encoding, warnings
-
-
-def read_file(path: Path, name: str | None = None) -> Iterator[Source]:
-    """The documents in one file."""
-    data = path.read_bytes()
+def read_stream(stream: IO[bytes], name: str, depth: int = 0) -> Iterator[Source | Failure]:
+    """The documents in a binary stream, told apart by their first bytes."""
+    if not isinstance(stream, io.BufferedReader):
+        # Telling the format needs a look at the first bytes without consuming them; files,
+        # standard input and container members are buffered readers, anything else is read.
+        stream = io.BufferedReader(io.BytesIO(stream.read()))
+    head = stream.peek(_HEAD)[:_HEAD]
+    kind = containers.kind(head)
+    if kind is not None:
+        if depth >= containers.MAX_DEPTH:
+            raise SourceError(f"containers nested more than {containers.MAX_DEPTH} deep; not read")
+        reader = {
+            "gzip": containers.read_gzip,
+            "zip": containers.read_zip,
+            "7z": containers.read_7z,
+        }[kind]
+        yield from _guarded(reader(stream, name, depth, _read_member), name)
+        return
+    if csvdump.looks_like(head):
+        yield from csvdump.read_rows(stream, name)
+        return
+    data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise SourceError(f"longer than {MAX_DOCUMENT_BYTES} bytes for one document; not read")
     text, encoding, warnings = decode(data)
-    yield Source(
-        name=name or str(path),
+    src = Source(
+        name=name,
         data=data,
         text=text,
         encoding=encoding,
         format="text",
         warnings=tuple(warnings),
     )
+    yield htmlpage.read_page(src) if htmlpage.looks_like(text) else src
 
 
-# In a folder walk, files with these endings are metadata or notes, not documents (the corpora
-# people hold keep truth sidecars like 09BAKU139.json next to the cables). A file named
-# explicitly is always read.
-NOT_DOCUMENTS = frozenset({".json", ".md"})
+def _read_member(stream: IO[bytes], name: str, depth: int) -> Iterator[Source | Failure]:
+    yield from _guarded(read_stream(stream, name, depth), name)
+
+
+def _guarded(items: Iterator[Source | Failure], name: str) -> Iterator[Source | Failure]:
+    """A container member that cannot be read is a Failure; the other members go on. An error
+    that stops the stream itself (a bomb, a corrupt archive) ends it with a Failure."""
+    try:
+        yield from items
+    except (SourceError, OSError, EOFError, UnicodeError) as exc:
+        yield Failure(name, str(exc))
 
 
 def iter_paths(path: Path) -> Iterator[Path]:
@@ -108,8 +100,13 @@ def iter_paths(path: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for f in sorted(files):
-            if not f.startswith(".") and Path(f).suffix.lower() not in NOT_DOCUMENTS:
+            if is_document_name(f):
                 yield Path(root) / f
+
+
+def iter_stream(stream: IO[bytes], name: str) -> Iterator[Source | Failure]:
+    """The documents in an open binary stream (standard input), failures included."""
+    yield from _guarded(read_stream(stream, name), name)
 
 
 def iter_sources(path: str | os.PathLike[str]) -> Iterator[Source | Failure]:
@@ -119,7 +116,4 @@ def iter_sources(path: str | os.PathLike[str]) -> Iterator[Source | Failure]:
         yield Failure(str(path), "no such file or folder")
         return
     for file in iter_paths(root):
-        try:
-            yield from read_file(file)
-        except (OSError, SourceError, UnicodeError) as exc:
-            yield Failure(str(file), str(exc))
+        yield from _guarded(read_file(file), str(file))

@@ -1,0 +1,66 @@
+"""The value types of reading inputs: Source (one document's bytes and text), Failure, SourceError.
+
+They live apart from cableparse.sources so that the format readers (csvdump, htmlpage,
+containers) can build Sources while sources.py, the entry point, dispatches to them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+from typing import Literal
+
+import attrs
+
+
+@attrs.frozen
+class Source:
+    """One document's worth of input."""
+
+    name: str  # the path as given; "a.zip!/x.txt" for a member; the CSV's path for a CSV row
+    data: bytes  # the original bytes of this document
+    text: str  # the decoded text the parsers read; spans index into it
+    encoding: str
+    format: str  # "text", "cablegate-html", "cables-csv", "article-html"
+    warnings: tuple[str, ...] = ()
+    # Where the document sits inside a larger file (a CSV row and its byte offset).
+    row: int | None = None
+    offset: int | None = None
+    # Field values that came with the document from outside its text (a CSV's columns, an HTML
+    # page's metadata table): reference_id, date, origin, classification, title, ...
+    external: tuple[tuple[str, str], ...] = ()
+    # Which parser should read it when the container says so; None: decide from the text.
+    hint: Literal["cable", "article"] | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    def external_value(self, key: str) -> str | None:
+        return dict(self.external).get(key)
+
+
+@attrs.frozen
+class Failure:
+    """An input that could not be read, with a message a user understands."""
+
+    name: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
+
+class SourceError(Exception):
+    """An input cannot be read as a document."""
+
+
+# In a folder walk or an archive's members, files with these endings are metadata or notes, not
+# documents (the corpora people hold keep truth sidecars like 09BAKU139.json next to the cables),
+# and hidden files are skipped. A file named explicitly is always read.
+NOT_DOCUMENTS = frozenset({".json", ".md"})
+
+
+def is_document_name(path: str) -> bool:
+    name = posixpath.basename(path.replace("\\", "/"))
+    return not name.startswith(".") and posixpath.splitext(name)[1].lower() not in NOT_DOCUMENTS
