@@ -786,6 +786,8 @@ class CableReader:
             return given
         self.chosen[key] = "both" if indexed else "text"
         if key == "classification" and given.upper().startswith(value.upper() + "//"):
+            where = "the source's index" if indexed else "metadata printed in the text"
+            self.warn(f"{label} {given.upper()} comes from {where}; the banner says only {value}")
             return given.upper()
         same = value[:16] == given[:16] if key == "date" else value.upper() == given.upper()
         if same or (key == "date" and value[:10] == given[:10] and len(given) <= 10):

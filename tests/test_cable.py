@@ -240,6 +240,7 @@ def test_index_row_printed_one_field_a_line_is_metadata_not_addressees() -> None
     assert info[-1]["mcn"] == "7276"
     assert not any("2007" in r["name"] or "Consulate" in r["name"] for r in info)
     assert record["classification"] == "CONFIDENTIAL//NOFORN"
+    assert any("banner says only CONFIDENTIAL" in w for w in record["provenance"]["warnings"])
     assert record["date"] == "2007-05-18T21:43:00Z"
 
 
