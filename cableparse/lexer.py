@@ -413,6 +413,8 @@ def classify(text: str) -> Iterator[Token]:
             state = "body"
         if i in reheaders:
             yield _tok("REPEAT", line, i)
+        elif state == "body" and i != signature and _plain(line, lines, i):
+            yield _tok("BLANK" if line.blank else "TEXT", line, i)
         elif state == "body" and s.rstrip()[-1:] in _OFFICE_ENDS and OFFICE.match(s):
             reheaders |= _telegram_header_run(lines, i)
             yield _tok("REPEAT", line, i)
@@ -519,6 +521,44 @@ def _looks_like_handling(s: str) -> bool:
         return False
     upper = sum(1 for c in letters if c.isupper())
     return upper / len(letters) > 0.8
+
+
+# First letters of what a short alphabetic line can be besides text: a classification line
+# (TOP SECRET, CONFIDENTIAL, SECRET, UNCLASSIFIED, LIMITED OFFICIAL USE), an end mark (NNNN, BT)
+# or a scrape's metadata line (id:, date:, refid:, origin:, classification:, destination:,
+# header:). tests/test_lexer.py checks that this agrees with the patterns.
+_CLASS_STARTS = frozenset("TCSUL")
+_SHORT_STARTS = frozenset("NBIDROCHidroch")
+
+
+def _plain(line: Line, lines: list[Line], i: int) -> bool:
+    """Whether a body line is certainly blank or running text, told from its first and last
+    characters, its length and the next line: most lines of a cable are, and this spares them
+    the patterns of _body_kind, which gives them the same kind."""
+    if line.blank:
+        return True
+    s = line.text
+    first = s.lstrip()[0]
+    if not first.isalpha():
+        return False
+    last = s.rstrip()[-1]
+    if len(s) <= MAX_STRUCTURAL_LINE:
+        # What could make it a page break, a banner, an office line, a classification line
+        # or a trailer (see _body_kind).
+        if last.isdigit() or last in "ZW":
+            return False
+        if len(s) < 90 and first in _CLASS_STARTS and s.isupper():
+            return False
+        if len(s) < 40 and first in _SHORT_STARTS:
+            return False
+    # Not a heading (see is_heading): a heading stands alone or sits on a rule, and never
+    # ends like a sentence or a clause.
+    if i + 1 >= len(lines):
+        return False
+    nxt = lines[i + 1]
+    if nxt.blank:
+        return last in ".,;:"
+    return nxt.text.lstrip()[:1] not in _RULE_STARTS
 
 
 def _body_kind(lines: list[Line], i: int, all_caps: bool = False) -> str:

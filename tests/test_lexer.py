@@ -1,0 +1,75 @@
+"""The lexer's fast path for running text must give every line the kind the full rules give."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cableparse import lexer
+
+from .conftest import FIXTURES, SEED_CABLE
+
+REAL_LINES = sorted(
+    {
+        line
+        for path in [SEED_CABLE, *sorted((FIXTURES / "cablegate-dev").glob("*.txt"))]
+        for line in path.read_text(encoding="utf-8").split("\n")
+    }
+)
+# Lines that sit near the fast path's edges: short, all capitals, ending in digits or Z/W,
+# metadata and end marks, rules, headings.
+EDGE_LINES = [
+    "",
+    " ",
+    "NNNN",
+    "BT",
+    "id: 2446",
+    "Date: 1/4/1993",
+    "header:",
+    "CONFIDENTIAL",
+    "C O N F I D E N T I A L",
+    "SECRET//NOFORN",
+    "LIMITED OFFICIAL USE",
+    "UNCLAS SECTION 02 OF 03 BAKU 000433",
+    "BAKU 00000433  002 OF 003",
+    "PAGE 02        HANOI  02738  01 OF 03  130720Z",
+    "      EB-00    VC-00",
+    "/015W",
+    "-----",
+    "SEEKING NATO STANDARDS",
+    "Comment",
+    "COMMENT:",
+    "DERSE",
+    "Gnehm",
+    "The minister said that the talks would go on in 2009",
+    "the talks would go on,",
+]
+
+
+def kinds(lines: list[str]) -> list[tuple[bool, str]]:
+    """For each line: whether the fast path takes it, and the full rules' kind."""
+    parsed = lexer.split_lines("\n".join(lines))
+    return [
+        (lexer._plain(line, parsed, i), lexer._body_kind(parsed, i))
+        for i, line in enumerate(parsed)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(REAL_LINES), st.sampled_from(EDGE_LINES)), min_size=1, max_size=12
+    )
+)
+def test_fast_path_lines_are_text_or_blank_by_the_full_rules(lines: list[str]) -> None:
+    for plain, kind in kinds(lines):
+        if plain:
+            assert kind in ("TEXT", "BLANK")
+
+
+def test_fast_path_takes_most_lines_of_a_real_cable() -> None:
+    # The point of the fast path: the wrapped prose of a real cable takes it (09BAKU139: 179
+    # lines, a quarter of them paragraph markers, headings, header and blank-line edges).
+    lines = (FIXTURES / "cablegate-dev" / "09BAKU139.txt").read_text(encoding="utf-8").split("\n")
+    taken = sum(plain for plain, _ in kinds(lines))
+    assert taken > 0.6 * len(lines)
