@@ -122,11 +122,13 @@ META = re.compile(
 INDEX_DATE = re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?\s*$")
 INDEX_REFID = re.compile(r"^\s*\d\d[A-Z]+\d+\s*$")
 INDEX_CLASS = re.compile(rf"^\s*{CLASSIFICATION}(?:\s*//\s*[A-Z]+(?:\s[A-Z]+)*)*\s*$")
+_ANY_INDEX_DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d", re.M)
 # A message number (four digits) with the row number run into it.
 _GLUED_ROW = re.compile(r"(?<=\s\d{4})\d{1,6}\s*$")
 # A scrape's "id: 2446" glued to the end of the routing header's last line.
 GLUED_META_ID = re.compile(r"(?<=\S)id:\s*\d+\s*$")
 HEADER_ENDS = re.compile(r"^\s*-+\s*header ends\s*-+\s*$", re.I)
+_ANY_HEADER_ENDS = re.compile(r"header ends", re.I)
 META_ID = re.compile(r"^\s*id:\s*\d+\s*$", re.I)
 # "2002HANOI02738 - UNCLASSIFIED": the index line some scrapes put above the telegram.
 INDEXLINE = re.compile(r"^\s*\d{4}[A-Z]+\d+\s+-\s+[A-Z/ ]+\s*$")
@@ -343,8 +345,10 @@ def _run(lines: list[Token]) -> LineRun:
 
 def classify(text: str) -> Iterator[Token]:
     """Classify every line of a cable. Raises nothing: unknown lines become TEXT or STRAY."""
-    lines, index_rows = _index_rows(_unglue(split_lines(text)))
-    preview_end = _preview_end(lines)
+    lines = _unglue(split_lines(text))
+    # Index rows and previews are rare: one search of the whole text tells whether to look.
+    lines, index_rows = _index_rows(lines) if _ANY_INDEX_DATE.search(text) else (lines, set())
+    preview_end = _preview_end(lines) if _ANY_HEADER_ENDS.search(text) else 0
     signature = _signature_index(lines)
     reheaders: set[int] = set()
     all_caps = _mostly_capitals(text)
