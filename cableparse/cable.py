@@ -102,7 +102,7 @@ def dtg_date(dtg: str) -> str | None:
         when = datetime(full_year(year), month, int(day), int(hour), int(minute))
     except ValueError:
         return None
-    return when.strftime("%Y-%m-%dT%H:%M:00Z")
+    return when.isoformat(timespec="seconds") + "Z"
 
 
 def meta_date(line: str) -> str | None:
@@ -115,9 +115,10 @@ def meta_date(line: str) -> str | None:
         when = datetime(int(year), int(mon), int(day), int(hour or 0), int(minute or 0))
     except ValueError:
         return None
+    # isoformat, not strftime: strftime does not pad a year below 1000 to four digits.
     if hour is None:
-        return when.strftime("%Y-%m-%d")
-    return when.strftime("%Y-%m-%dT%H:%M:00Z")
+        return when.date().isoformat()
+    return when.isoformat(timespec="seconds") + "Z"
 
 
 _ROUTE = re.compile(r"^(R[A-Z0-9]{3,})/(.*)$")
@@ -209,7 +210,7 @@ def eo(text: str) -> tuple[str | None, str | None]:
         mon, day, year = d.groups()
         yyyy = full_year(year) if len(year) == 2 else int(year)
         try:
-            declassify = datetime(yyyy, int(mon), int(day)).strftime("%Y-%m-%d")
+            declassify = datetime(yyyy, int(mon), int(day)).date().isoformat()
         except ValueError:
             declassify = None
     return number, declassify

@@ -36,7 +36,11 @@ def parse_source(src: Source) -> Document:
 
 def parse_text(text: str, source: str = "<text>") -> Document:
     """Parse a document given as text. `source` names it in the record's provenance."""
-    data = text.encode("utf-8")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # Lone surrogates: no file holds them, so the text has no bytes to keep or hash.
+        raise ParseError(f"{source}: the text is not valid Unicode ({exc.reason})") from exc
     return parse_source(Source(name=source, data=data, text=text, encoding="utf-8", format="text"))
 
 
