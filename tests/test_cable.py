@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from cableparse import NotACable, ParseError, canonical_id, parse_path, parse_text
+from cableparse import NotACable, canonical_id, parse_path, parse_text
 from cableparse.cable import parse_cable
 from cableparse.sources import Source
 
@@ -333,27 +331,3 @@ def test_news_article_is_not_forced_into_the_grammar(name: str) -> None:
     src = Source(name=name, data=data, text=data.decode(), encoding="utf-8", format="text")
     with pytest.raises(NotACable):
         parse_cable(src)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(max_size=3000))
-def test_no_text_makes_the_parser_raise_anything_else(text: str) -> None:
-    try:
-        doc = parse_text(text)
-    except ParseError:
-        return
-    check_record(doc.to_record(), doc.text)
-
-
-_LINES = SEED_CABLE.read_text(encoding="utf-8").split("\n")
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(_LINES), max_size=120), st.randoms(use_true_random=False))
-def test_shuffled_and_dropped_cable_lines_give_a_valid_record(lines: list[str], rnd: Any) -> None:
-    rnd.shuffle(lines)
-    try:
-        doc = parse_text("\n".join(lines))
-    except ParseError:
-        return
-    check_record(doc.to_record(), doc.text)

@@ -1,0 +1,105 @@
+"""What fuzzing feeds the parsers, and what it checks, in one place: tests/test_fuzz.py draws
+inputs with hypothesis (few, shrinkable), benchmarks/fuzz.py with a seeded random.Random (many,
+reproducible). Both describe an input as a real cable plus a list of edits, so a failure the
+bench finds can be replayed as a hypothesis example.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from functools import cache
+from typing import Literal
+
+from cableparse import Document, ParseError, parse_text
+
+from .conftest import FIXTURES, check_record
+
+CABLES = sorted((FIXTURES / "cablegate-dev").glob("*.txt"))
+
+Op = Literal["shuffle", "drop", "duplicate", "truncate", "splice", "swap"]
+OPS: tuple[Op, ...] = ("shuffle", "drop", "duplicate", "truncate", "splice", "swap")
+# An edit of a cable's lines: the operation, two numbers that pick lines or offsets (taken
+# modulo what the text has, so any numbers make a valid edit) and the characters a splice adds.
+Edit = tuple[Op, int, int, str]
+
+# Characters that mean something to the lexer (markers, pilcrows, digits, capitals, Z of a
+# date-time group), the line breaks Python's str.splitlines knows but "\n" splitting does not,
+# controls, case-changing letters ("ß".upper() is two characters) and wide characters.
+SPLICE_ALPHABET = (
+    "\n\r\t ¶.():;/-#\\[]&\x00\x0b\x0c\x1c\x85\u2028\u2029\ufeff"
+    "0123456789ABCDEFOSTUZ"
+    "ßﬁİıǅ\u0301éЖ中😀"
+)
+
+
+@cache
+def cable_texts() -> tuple[str, ...]:
+    return tuple(p.read_bytes().decode("utf-8") for p in CABLES)
+
+
+@cache
+def cable_lines() -> tuple[str, ...]:
+    """Every distinct line of the real cables: material for documents assembled at random."""
+    return tuple(sorted({ln for text in cable_texts() for ln in text.split("\n")}))
+
+
+def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+    """A real cable with its lines shuffled, dropped, duplicated, cut short or spliced into."""
+    lines = text.split("\n")
+    for op, a, b, chars in edits:
+        if not lines:
+            lines = [""]
+        i, j = a % len(lines), b % len(lines)
+        if op == "shuffle":
+            random.Random(a).shuffle(lines)
+        elif op == "drop":
+            del lines[i : i + 1 + b % 8]
+        elif op == "duplicate":
+            lines[j:j] = lines[i : i + 1 + b % 8]
+        elif op == "truncate":
+            # Cut mid-line: the file ends there, as an interrupted download does.
+            lines = [*lines[:i], lines[i][: b % (len(lines[i]) + 1)]]
+        elif op == "splice":
+            at = b % (len(lines[i]) + 1)
+            lines[i] = lines[i][:at] + chars + lines[i][at:]
+        else:
+            lines[i], lines[j] = lines[j], lines[i]
+    return "\n".join(lines)
+
+
+def random_edits(rng: random.Random, most: int = 4) -> list[Edit]:
+    return [
+        (
+            rng.choice(OPS),
+            rng.randrange(1 << 16),
+            rng.randrange(1 << 16),
+            "".join(rng.choice(SPLICE_ALPHABET) for _ in range(rng.randint(1, 6))),
+        )
+        for _ in range(rng.randint(1, most))
+    ]
+
+
+def random_input(rng: random.Random) -> tuple[str, str]:
+    """One generated input and the kind of generator that made it."""
+    roll = rng.random()
+    if roll < 0.6:
+        return "mutated", apply_edits(rng.choice(cable_texts()), random_edits(rng))
+    if roll < 0.85:
+        lines = cable_lines()
+        return "assembled", "\n".join(rng.choice(lines) for _ in range(rng.randint(0, 80)))
+    alphabet = SPLICE_ALPHABET + "abcdefghijklmnopqrstuvwxyz TAGS SUBJECT SECRET BAKU 433"
+    return "random", "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+
+
+def check_parse(text: str) -> Document | None:
+    """Parse `text` and check the promise: a valid record (schema, spans inside the document's
+    text, no paragraph number twice) that serialises to JSON, or a ParseError (None)."""
+    try:
+        doc = parse_text(text, source="fuzz.txt")
+    except ParseError:
+        return None
+    record = check_record(doc.to_record(), doc.text)
+    json.dumps(record, ensure_ascii=False)
+    return doc

@@ -1,0 +1,97 @@
+"""No text crashes the parsers: whatever parse_text is given, it returns a valid record (schema,
+spans inside the text, paragraph numbers unique) or raises the documented ParseError.
+
+Hypothesis keeps the example counts small so the suite stays fast; benchmarks/fuzz.py runs the
+same checks over 100,000 inputs.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from cableparse import ParseError, parse_text
+
+from .fuzzing import (
+    CABLES,
+    OPS,
+    SPLICE_ALPHABET,
+    Edit,
+    apply_edits,
+    cable_lines,
+    cable_texts,
+    check_parse,
+)
+
+FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+edits = st.lists(
+    st.tuples(
+        st.sampled_from(OPS),
+        st.integers(0, 1 << 16),
+        st.integers(0, 1 << 16),
+        st.text(st.sampled_from(SPLICE_ALPHABET) | st.characters(), min_size=1, max_size=8),
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+def test_the_fuzzed_cables_are_the_real_ones() -> None:
+    # Mutations of a handful of cables would miss the quirks of the others.
+    assert len(CABLES) >= 40
+    assert all(text.strip() for text in cable_texts())
+
+
+@FUZZ
+@given(st.text(max_size=3000))
+def test_arbitrary_text_gives_a_record_or_a_parse_error(text: str) -> None:
+    check_parse(text)
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(cable_lines()) | st.text(max_size=40), max_size=120))
+def test_documents_assembled_from_real_cable_lines(lines: list[str]) -> None:
+    check_parse("\n".join(lines))
+
+
+@FUZZ
+@given(st.integers(0, len(CABLES) - 1), edits)
+# A truncated "DECL: 05/05/201" once gave declassify_on "201-05-05": strftime does not pad
+# years below 1000 (06TASHKENT902, the E.O. line cut mid-year).
+@example(CABLES.index(CABLES[0].parent / "06TASHKENT902.txt"), [("truncate", 42, 27, "")])
+def test_mutated_real_cables(which: int, changes: list[Edit]) -> None:
+    check_parse(apply_edits(cable_texts()[which], changes))
+
+
+@pytest.mark.parametrize(
+    ("decl", "value"), [("05/05/201", "0201-05-05"), ("05/05/0009", "0009-05-05")]
+)
+def test_a_year_below_1000_is_still_an_iso_date(decl: str, value: str) -> None:
+    doc = check_parse(f"SECRET BAKU 433\nE.O. 12958: DECL: {decl}\nTAGS: PREL\n\n1. (C) Text.\n")
+    assert doc is not None and doc.cable is not None
+    assert doc.cable.declassify_on == value
+
+
+def test_dates_from_a_dtg_and_a_scrape_block_are_padded_too() -> None:
+    doc = check_parse("date: 1/4/0993\nO 010335Z JUN 0009\nSECRET BAKU 433\nTAGS: PREL\n1. x\n")
+    assert doc is not None and doc.date == "0009-06-01T03:35:00Z"
+
+
+@pytest.mark.parametrize("text", ["", "\n", "\x00", "\ufeff", "¶", "1.", "TAGS:", "SUBJECT:"])
+def test_degenerate_texts(text: str) -> None:
+    check_parse(text)
+
+
+def test_every_real_cable_stays_a_cable_under_the_checks() -> None:
+    # The fuzz properties on the unmutated inputs: the baseline every mutation starts from.
+    for text in cable_texts():
+        doc = check_parse(text)
+        assert doc is not None
+
+
+def test_text_no_file_can_hold_is_a_parse_error_not_a_crash() -> None:
+    # A lone surrogate cannot be encoded, so it has no sha256 and no place in the archive.
+    with pytest.raises(ParseError, match="not valid Unicode"):
+        parse_text("SECRET BAKU 433\n1. \ud800\n")
