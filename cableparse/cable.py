@@ -588,7 +588,9 @@ class CableReader:
 
     src: Source
     parts: _Parts
-    warnings: list[str] = attrs.Factory(list)
+    # An ordered set: a hostile text can repeat a repair thousands of times, and a list's
+    # membership test would make that quadratic.
+    warnings: dict[str, None] = attrs.Factory(dict)
     spans: dict[str, Span] = attrs.Factory(dict)
     numbers: dict[int, int] = attrs.Factory(dict)  # a PARA token's offset -> its real number
     meta: dict[str, str] = attrs.Factory(dict)
@@ -596,8 +598,7 @@ class CableReader:
     chosen: dict[str, str] = attrs.Factory(dict)
 
     def warn(self, message: str) -> None:
-        if message not in self.warnings:
-            self.warnings.append(message)
+        self.warnings.setdefault(message)
 
     def read(self) -> Document:
         p = self.parts
@@ -727,7 +728,7 @@ class CableReader:
                 format="cable-text" if src.format == "text" else src.format,
                 parser="cable",
                 parser_version=PARSER_VERSION,
-                warnings=tuple(list(src.warnings) + self.warnings),
+                warnings=(*src.warnings, *self.warnings),
                 row=src.row,
                 offset=src.offset,
                 length=len(src.data) if src.row is not None else None,
@@ -982,6 +983,8 @@ class CableReader:
         out: list[tuple[str, list[Token]]] = []
         expected = 1
         again: int | None = None  # next number of a sequence that started again at 1
+        # Kept as flags, not looked up in `out`: a scan per marker is quadratic on hostile input.
+        any_paragraph = False
         for kind, toks in blocks:
             if kind != "paragraph":
                 out.append((kind, toks))
@@ -1001,7 +1004,7 @@ class CableReader:
             elif expected < n <= expected + 3:
                 number = n
                 self.warn(f"paragraph numbers jump from {expected - 1} to {n}")
-            elif not any(k == "paragraph" for k, _ in out) and n < 100:
+            elif not any_paragraph and n < 100:
                 number = n
             elif (n == 1 and expected > 2) or (again is not None and n == again):
                 # A second copy of the cable, or an enclosed text with numbers of its own:
@@ -1013,17 +1016,19 @@ class CableReader:
                     )
                 again = n + 1
                 out.append((kind, toks))
+                any_paragraph = True
                 continue
             if number is None:
                 if out and out[-1][0] in ("paragraph", "loose"):
-                    prev_kind, prev = out[-1]
-                    out[-1] = (prev_kind, prev + [_as_text(t) for t in toks])
+                    # In place: a new list per false marker is quadratic in a run of them.
+                    out[-1][1].extend(_as_text(t) for t in toks)
                     continue
                 out.append(("loose", [_as_text(t) for t in toks]))
                 continue
             self.numbers[toks[0].start_pos or 0] = number
             expected = number + 1
             out.append((kind, toks))
+            any_paragraph = True
         return out
 
 
