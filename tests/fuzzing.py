@@ -103,3 +103,44 @@ def check_parse(text: str) -> Document | None:
     record = check_record(doc.to_record(), doc.text)
     json.dumps(record, ensure_ascii=False)
     return doc
+
+
+# ---- hostile inputs --------------------------------------------------------------------------
+# Each makes a document of about `size` characters that stresses one part of the parser; they
+# are run at a moderate size by tests/test_fuzz.py and at 4x sizes by benchmarks/adversarial.py,
+# which shows the time grows linearly.
+
+_HEAD = "SECRET BAKU 433\nTAGS: PREL\nSUBJECT: HOSTILE INPUT\n\n"
+
+
+def _repeat(unit: str, size: int, head: str = _HEAD) -> str:
+    return head + unit * max(1, size // len(unit))
+
+
+def _numbered(size: int) -> str:
+    # Markers go past 9999, where they stop being markers: both sides of that edge.
+    lines, total, k = [], 0, 1
+    while total < size:
+        lines.append(f"{k}. (C) Text of paragraph {k}.\n")
+        total += len(lines[-1])
+        k += 1
+    return _HEAD + "".join(lines)
+
+
+HOSTILE = {
+    "one long line": lambda size: _repeat("word ", size, _HEAD + "1. "),
+    "one long line, no spaces": lambda size: _repeat("A", size, _HEAD + "1. "),
+    "short lines": lambda size: _repeat("x\n", size),
+    "TAGS lines": lambda size: _repeat("TAGS: PREL PGOV KDEM\n", size, "SECRET BAKU 433\n"),
+    "a numbered paragraph on every line": _numbered,
+    "the same marker on every line": lambda size: _repeat("1. x\n", size),
+    "false markers between blank lines": lambda size: _repeat("500. x\n\n", size),
+    "headings over false markers": lambda size: _repeat("\nHEADING\n\n500. x\n", size),
+    # Each office line makes the lexer look ahead for a repeated telegram header.
+    "office lines": lambda size: _repeat("ACTION EUR-00\n", size, _HEAD + "1. x\n"),
+    "banners": lambda size: _repeat("SECRET BAKU 433\n", size, ""),
+    "references to itself": lambda size: _repeat(
+        "A. 09 BAKU 433 ", size, "O 010335Z JUN 09\nSECRET BAKU 433\nREF: "
+    ),
+    "backslash line ends": lambda size: _repeat("x \\\n", size),
+}

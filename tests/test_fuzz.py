@@ -15,6 +15,7 @@ from cableparse import ParseError, parse_text
 
 from .fuzzing import (
     CABLES,
+    HOSTILE,
     OPS,
     SPLICE_ALPHABET,
     Edit,
@@ -95,3 +96,10 @@ def test_text_no_file_can_hold_is_a_parse_error_not_a_crash() -> None:
     # A lone surrogate cannot be encoded, so it has no sha256 and no place in the archive.
     with pytest.raises(ParseError, match="not valid Unicode"):
         parse_text("SECRET BAKU 433\n1. \ud800\n")
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_inputs_give_a_valid_record(name: str) -> None:
+    # Their timing (linear in size) is proved by benchmarks/adversarial.py, not here.
+    doc = check_parse(HOSTILE[name](20_000))
+    assert doc is not None and doc.kind == "cable"

@@ -1,0 +1,73 @@
+"""Hostile inputs take time linear in their size: each generator of tests/fuzzing.py HOSTILE is
+parsed at size n and 4n, and the ratio of the times is printed. Linear is about 4; a quadratic
+step would show about 16. A ratio above 8 fails (the margin absorbs a shared machine's noise:
+each time is the best of --repeat runs).
+
+Usage: python benchmarks/adversarial.py [--size N] [--repeat 2] [NAME ...]
+The default sizes reach the issue's: one 50 MB line, 1,000,000 short lines (2 MB), 100,000
+paragraph markers; --size scales the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cableparse import ParseError, parse_text  # noqa: E402
+from tests.fuzzing import HOSTILE  # noqa: E402
+
+# The size n of each generator, in characters; the run also parses 4n.
+SIZES = {
+    "one long line": 50_000_000 // 4,
+    "one long line, no spaces": 50_000_000 // 4,
+    "short lines": 2_000_000 // 4,  # 4n: 1,000,000 lines of "x"
+}
+DEFAULT = 500_000  # 4n: about 100,000 markers, 95,000 TAGS lines, 140,000 office lines
+LIMIT = 8.0
+
+
+def best_time(text: str, repeat: int) -> tuple[float, str]:
+    best, outcome = float("inf"), ""
+    for _ in range(repeat):
+        gc.collect()
+        began = time.perf_counter()
+        try:
+            doc = parse_text(text)
+            outcome = f"{doc.kind}, {len(doc.paragraphs)} paragraphs"
+        except ParseError as exc:
+            outcome = f"ParseError: {exc}"
+        best = min(best, time.perf_counter() - began)
+    return best, outcome
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("names", nargs="*", default=sorted(HOSTILE))
+    ap.add_argument("--size", type=int, default=None, help="n for every generator")
+    ap.add_argument("--repeat", type=int, default=2)
+    args = ap.parse_args()
+    slow = 0
+    print(f"{'input':36} {'size n':>12} {'time n':>9} {'size 4n':>12} {'time 4n':>9} {'ratio':>6}")
+    for name in args.names:
+        n = args.size or SIZES.get(name, DEFAULT)
+        small, big = HOSTILE[name](n), HOSTILE[name](4 * n)
+        t_small, _ = best_time(small, args.repeat)
+        t_big, outcome = best_time(big, args.repeat)
+        ratio = t_big / max(t_small, 1e-4)
+        flag = "" if ratio <= LIMIT else "  NOT LINEAR"
+        slow += ratio > LIMIT
+        print(
+            f"{name:36} {len(small):>12,} {t_small:>8.2f}s {len(big):>12,} {t_big:>8.2f}s "
+            f"{ratio:>6.1f}{flag}  ({outcome[:60]})",
+            flush=True,
+        )
+    return 1 if slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
