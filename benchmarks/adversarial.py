@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cableparse import ParseError, parse_text  # noqa: E402
-from tests.fuzzing import HOSTILE  # noqa: E402
+from cableparse import ParseError, parse_text
+from tests.fuzzing import HOSTILE
 
 # The size n of each generator, in characters; the run also parses 4n.
 SIZES = {
