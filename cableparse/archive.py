@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,10 @@ from cableparse.version import PARSER_VERSION
 DB_NAME = "cableparse.db"
 SCHEMA_VERSION = 1
 BATCH = 500
+# How long a writer waits for another one to finish its batch: first briefly without a word,
+# then, having said so (Archive's on_wait), this long before it gives up.
+QUIET_WAIT_MS = 2000
+WAIT_MS = 300_000
 
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
@@ -213,7 +217,15 @@ def prepare(item: Source | Failure) -> Prepared | Failure:
 class Archive:
     """An archive folder holding one SQLite database. Use as a context manager, or close()."""
 
-    def __init__(self, location: str | os.PathLike[str] | None = None, create: bool = False):
+    def __init__(
+        self,
+        location: str | os.PathLike[str] | None = None,
+        create: bool = False,
+        on_wait: Callable[[str], None] | None = None,
+    ):
+        """`on_wait` is told, in words for a user, when a write has to wait for another
+        process that is writing to the same archive."""
+        self.on_wait = on_wait
         self.folder = Path(location) if location is not None else default_location()
         self.path = self.folder / DB_NAME
         if not self.path.exists():
@@ -229,9 +241,9 @@ class Archive:
                     f"cannot create the archive folder {self.folder}: {exc}"
                 ) from exc
         try:
-            self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self.db = sqlite3.connect(self.path, timeout=WAIT_MS / 1000, isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA busy_timeout = 60000")
+            self.db.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
             self._setup(create)
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"{self.path}: not a usable cableparse archive ({exc})") from exc
@@ -336,7 +348,7 @@ class Archive:
             )
 
     def _write(self) -> _Transaction:
-        return _Transaction(self.db, self.path)
+        return _Transaction(self.db, self.path, self.on_wait)
 
     def _store_batch(
         self, batch: list[tuple[Source, Prepared]], run: int, report: IngestReport
@@ -639,15 +651,37 @@ class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any error; SQLite's errors become
     ArchiveError with a message a user understands (a full disk, a read-only folder)."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self, db: sqlite3.Connection, path: Path, on_wait: Callable[[str], None] | None = None
+    ) -> None:
         self.db = db
         self.path = path
+        self.on_wait = on_wait
 
     def __enter__(self) -> None:
         try:
-            self.db.execute("BEGIN IMMEDIATE")
+            self._begin(QUIET_WAIT_MS)
+            return
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                raise ArchiveError(_explain(self.path, exc)) from exc
+        # Another process is writing (its batch is one transaction): say so, then wait.
+        if self.on_wait is not None:
+            self.on_wait(
+                f"{self.path}: another process is writing to this archive; waiting for it "
+                f"(up to {WAIT_MS // 60_000} minutes)"
+            )
+        try:
+            self._begin(WAIT_MS)
         except sqlite3.OperationalError as exc:
             raise ArchiveError(_explain(self.path, exc)) from exc
+
+    def _begin(self, wait_ms: int) -> None:
+        self.db.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        finally:
+            self.db.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
 
     def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
         if exc is None:
@@ -663,12 +697,19 @@ class _Transaction:
             raise ArchiveError(_explain(self.path, exc)) from exc
 
 
+def _busy(exc: sqlite3.Error) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
 def _explain(path: Path, exc: sqlite3.Error) -> str:
     text = str(exc)
     if "readonly" in text or "read-only" in text:
         return f"{path}: the archive is read-only"
     if "disk is full" in text or "disk I/O" in text:
         return f"{path}: the disk is full or failing ({text}); nothing of this batch was written"
-    if "locked" in text or "busy" in text:
-        return f"{path}: another process holds the archive ({text})"
+    if _busy(exc):
+        return (
+            f"{path}: another process has been writing to the archive for too long ({text}); "
+            "try again when it has finished"
+        )
     return f"{path}: {text}"

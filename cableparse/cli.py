@@ -94,7 +94,7 @@ ARCHIVE_OPTION = click.option(
 
 def open_archive(archive_dir: str | None, create: bool = False) -> Archive:
     try:
-        return Archive(archive_dir, create=create)
+        return Archive(archive_dir, create=create, on_wait=lambda note: click.echo(note, err=True))
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
 
