@@ -1,0 +1,98 @@
+"""One archive, several processes: two ingests at once both finish with the right counts, and
+`show`, `search` and `verify` answer while an ingest writes."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cableparse.archive import BATCH, DB_NAME, QUIET_WAIT_MS, Archive
+from cableparse.cli import main
+
+from .ingesting import make_corpus, run_cli, start_ingest, wait_for
+
+TOTAL = 1000
+
+
+def counts_of(output: str) -> tuple[int, int, int, int]:
+    m = re.search(r"(\d+) new, (\d+) updated, (\d+) unchanged, (\d+) failed", output)
+    assert m is not None, output
+    new, updated, unchanged, failed = map(int, m.groups())
+    return new, updated, unchanged, failed
+
+
+def test_two_ingests_of_the_same_files_at_once(tmp_path: Path) -> None:
+    # Both start on an archive that does not exist yet: creating it races too.
+    corpus = make_corpus(tmp_path / "corpus", TOTAL)
+    archive = tmp_path / "archive"
+    procs = [start_ingest(corpus, archive) for _ in range(2)]
+    outputs = [p.communicate(timeout=300) for p in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err
+    reports = [counts_of(out) for out, _ in outputs]
+    for new, updated, unchanged, failed in reports:
+        assert (updated, failed) == (0, 0)
+        assert new + unchanged == TOTAL
+    # Every document was stored once, by one or the other.
+    assert sum(r[0] for r in reports) == TOTAL
+    with Archive(archive) as a:
+        assert a.counts() == {"documents": TOTAL, "versions": TOTAL, "sources": TOTAL}
+        assert a.verify() == []
+
+
+def test_two_ingests_of_different_files_at_once(tmp_path: Path) -> None:
+    first = make_corpus(tmp_path / "a", TOTAL // 2)
+    second = make_corpus(tmp_path / "b", TOTAL // 2, first=TOTAL)
+    archive = tmp_path / "archive"
+    procs = [start_ingest(first, archive), start_ingest(second, archive)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        assert counts_of(out) == (TOTAL // 2, 0, 0, 0)
+    with Archive(archive) as a:
+        assert a.counts()["documents"] == TOTAL
+
+
+def test_show_search_and_verify_answer_while_an_ingest_writes(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus", TOTAL * 3 // 2)
+    archive = tmp_path / "archive"
+    proc = start_ingest(corpus, archive)
+    wait_for(archive, BATCH, proc)
+    runner = CliRunner()
+    answered = 0
+    while proc.poll() is None or answered < 3:
+        shown = runner.invoke(main, ["show", "09BAKU1", "--archive", str(archive), "--para", "1"])
+        assert shown.exit_code == 0, shown.output
+        assert "Paragraph one of cable 1." in shown.output
+        found = runner.invoke(main, ["search", "generated", "--archive", str(archive)])
+        assert found.exit_code == 0, found.output
+        assert "BAKU-" in found.output
+        answered += 1
+    checked = run_cli("verify", "--archive", str(archive))
+    assert checked.returncode == 0, checked.stderr
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert counts_of(out) == (TOTAL * 3 // 2, 0, 0, 0)
+    assert answered >= 3
+
+
+def test_a_writer_that_must_wait_says_so_and_then_finishes(tmp_path: Path) -> None:
+    corpus = make_corpus(tmp_path / "corpus", 20)
+    archive = tmp_path / "archive"
+    Archive(archive, create=True).close()
+    # Another writer in the middle of a long batch: holds the write lock past the quiet wait.
+    holder = sqlite3.connect(archive / DB_NAME, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    proc = start_ingest(corpus, archive)
+    time.sleep(QUIET_WAIT_MS / 1000 + 2)
+    assert proc.poll() is None, "the ingest did not wait for the lock"
+    holder.execute("ROLLBACK")
+    holder.close()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert "another process is writing to this archive; waiting" in err
+    assert counts_of(out) == (20, 0, 0, 0)
