@@ -1,7 +1,7 @@
 """Hostile inputs take time linear in their size: each generator of tests/fuzzing.py HOSTILE is
 parsed at size n and 4n, and the ratio of the times is printed. Linear is about 4; a quadratic
-step would show about 16. A ratio above 8 fails (the margin absorbs a shared machine's noise:
-each time is the best of --repeat runs).
+step would show about 16. A ratio above 8 fails. Times are CPU time of this process (best of
+--repeat runs), so that other work on a shared machine does not blur the ratio.
 
 Usage: python benchmarks/adversarial.py [--size N] [--repeat 2] [NAME ...]
 The default sizes reach the issue's: one 50 MB line, 1,000,000 short lines (2 MB), 100,000
@@ -35,13 +35,13 @@ def best_time(text: str, repeat: int) -> tuple[float, str]:
     best, outcome = float("inf"), ""
     for _ in range(repeat):
         gc.collect()
-        began = time.perf_counter()
+        began = time.process_time()
         try:
             doc = parse_text(text)
             outcome = f"{doc.kind}, {len(doc.paragraphs)} paragraphs"
         except ParseError as exc:
             outcome = f"ParseError: {exc}"
-        best = min(best, time.perf_counter() - began)
+        best = min(best, time.process_time() - began)
     return best, outcome
 
 
