@@ -22,6 +22,9 @@ __all__ = ["map_stream", "parse_path", "parse_source", "parse_sources", "parse_t
 
 def parse_source(src: Source) -> Document:
     """Read one Source as a cable, or failing that as a news article."""
+    if not src.text.strip():
+        # Not a document to keep: an empty record would stand in the archive for nothing.
+        raise ParseError("empty file" if not src.data else "no text, only white space")
     if src.format == "article-html":
         return article.parse_html_article(src)
     if src.hint == "article":
