@@ -549,7 +549,10 @@ class Archive:
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
         """Full-text search over paragraphs and titles of current documents, best first."""
-        terms = " ".join('"' + t.replace('"', '""') + '"' for t in query.split())
+        # Every word a quoted FTS5 string, so no query syntax gets through; FTS5 ends a
+        # string at a NUL ("unterminated string"), so a NUL only separates words.
+        words = query.replace("\0", " ").split()
+        terms = " ".join('"' + t.replace('"', '""') + '"' for t in words)
         if not terms:
             return []
         hits: list[Hit] = []
@@ -677,7 +680,7 @@ class _Transaction:
             raise ArchiveError(_explain(self.path, exc)) from exc
 
     def _begin(self, wait_ms: int) -> None:
-        self.db.execute(f"PRAGMA busy_timeout = {wait_ms}")
+        self.db.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
         try:
             self.db.execute("BEGIN IMMEDIATE")
         finally:
