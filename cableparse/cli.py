@@ -14,7 +14,7 @@ import click
 
 from cableparse import __version__, render
 from cableparse.archive import Archive, ArchiveError, LookupFailed
-from cableparse.parsing import parse_sources
+from cableparse.parsing import DEFAULT_MAX_MB, MAX_SIZE_ENV, parse_sources
 from cableparse.sources import Failure, Source, iter_sources, iter_stream
 
 
@@ -36,8 +36,26 @@ def main() -> None:
     """
 
 
+def _set_max_size(ctx: click.Context, param: click.Parameter, value: float | None) -> None:
+    # Through the environment, so that --jobs worker processes apply the same limit.
+    if value is not None:
+        os.environ[MAX_SIZE_ENV] = repr(value)
+
+
+MAX_SIZE_OPTION = click.option(
+    "--max-size",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="MB",
+    expose_value=False,
+    callback=_set_max_size,
+    help=f"A document larger than this fails. [default: ${MAX_SIZE_ENV}, else {DEFAULT_MAX_MB:g}]",
+)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@MAX_SIZE_OPTION
 @click.option(
     "--format",
     "fmt",
@@ -102,6 +120,7 @@ def open_archive(archive_dir: str | None, create: bool = False) -> Archive:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
 @ARCHIVE_OPTION
+@MAX_SIZE_OPTION
 @click.option(
     "--jobs",
     "-j",

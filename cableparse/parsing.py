@@ -17,14 +17,46 @@ from cableparse.errors import NotACable, ParseError
 from cableparse.model import Document
 from cableparse.sources import Failure, Source, iter_sources
 
-__all__ = ["map_stream", "parse_path", "parse_source", "parse_sources", "parse_text"]
+__all__ = [
+    "map_stream",
+    "max_document_bytes",
+    "parse_path",
+    "parse_source",
+    "parse_sources",
+    "parse_text",
+]
+
+MAX_SIZE_ENV = "CABLEPARSE_MAX_SIZE"
+DEFAULT_MAX_MB = 100.0
+MB = 1 << 20
+
+
+def max_document_bytes() -> int:
+    """The size limit per document: $CABLEPARSE_MAX_SIZE megabytes, else 100 MB. An
+    environment variable, so that parse --jobs workers and library callers share one setting."""
+    value = os.environ.get(MAX_SIZE_ENV, "").strip()
+    try:
+        megabytes = float(value) if value else DEFAULT_MAX_MB
+    except ValueError as exc:
+        raise ParseError(f"${MAX_SIZE_ENV}={value!r} is not a size in megabytes") from exc
+    return int(megabytes * MB)
+
+
+def _size(n: int) -> str:
+    return f"{n / MB:.1f} MB" if n >= MB // 10 else f"{n:,} bytes"
 
 
 def parse_source(src: Source) -> Document:
     """Read one Source as a cable, or failing that as a news article."""
-    if not src.text.strip():
+    if not src.text or src.text.isspace():
         # Not a document to keep: an empty record would stand in the archive for nothing.
         raise ParseError("empty file" if not src.data else "no text, only white space")
+    limit = max_document_bytes()
+    if len(src.data) > limit:
+        raise ParseError(
+            f"{_size(len(src.data))} is over the limit of {_size(limit)} per document "
+            f"(--max-size, ${MAX_SIZE_ENV})"
+        )
     if src.format == "article-html":
         return article.parse_html_article(src)
     if src.hint == "article":

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from cableparse.cli import main
+from cableparse.parsing import MAX_SIZE_ENV, max_document_bytes
 
 from .conftest import SEED_CABLE
 
@@ -156,3 +157,19 @@ def test_a_read_the_os_refuses(batch: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert status == 1
     assert f"{locked}: " in err and "Permission denied" in err
     assert out.count('"id":"BAKU-000433"') == 1
+
+
+def test_a_document_over_the_size_limit(batch: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # --max-size sets the variable for worker processes: monkeypatch undoes that afterwards.
+    monkeypatch.setenv(MAX_SIZE_ENV, "")
+    big = batch / "big.txt"
+    big.write_bytes(SEED_CABLE.read_bytes() * 3)
+    status, out, err = run("parse", "--max-size", "0.02", str(batch))
+    assert status == 1
+    assert f"{big}: 29,526 bytes is over the limit of 20,971 bytes per document" in err
+    assert out.count('"id":"BAKU-000433"') == 1
+
+
+def test_the_default_size_limit_is_generous(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(MAX_SIZE_ENV, raising=False)
+    assert max_document_bytes() >= 100 * 2**20
