@@ -118,12 +118,13 @@ def _repeat(unit: str, size: int, head: str = _HEAD) -> str:
 
 
 def _numbered(size: int) -> str:
-    # Markers go past 9999, where they stop being markers: both sides of that edge.
-    lines, total, k = [], 0, 1
+    # Every line a marker; numbers run to 9999 (the most a marker has) and start again, so
+    # a big input also takes the path of a numbering that restarts.
+    lines, total, k = [], 0, 0
     while total < size:
-        lines.append(f"{k}. (C) Text of paragraph {k}.\n")
-        total += len(lines[-1])
         k += 1
+        lines.append(f"{(k - 1) % 9999 + 1}. (C) Text of paragraph {k}.\n")
+        total += len(lines[-1])
     return _HEAD + "".join(lines)
 
 
