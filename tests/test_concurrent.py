@@ -15,7 +15,7 @@ from cableparse.cli import main
 
 from .ingesting import make_corpus, run_cli, start_ingest, wait_for
 
-TOTAL = 1000
+TOTAL = 700
 
 
 def counts_of(output: str) -> tuple[int, int, int, int]:
@@ -58,12 +58,12 @@ def test_two_ingests_of_different_files_at_once(tmp_path: Path) -> None:
 
 
 def test_show_search_and_verify_answer_while_an_ingest_writes(tmp_path: Path) -> None:
-    corpus = make_corpus(tmp_path / "corpus", TOTAL * 3 // 2)
+    corpus = make_corpus(tmp_path / "corpus", 2 * BATCH)
     archive = tmp_path / "archive"
     proc = start_ingest(corpus, archive)
     wait_for(archive, BATCH, proc)
     runner = CliRunner()
-    answered = 0
+    answered = during = 0
     while proc.poll() is None or answered < 3:
         shown = runner.invoke(main, ["show", "09BAKU1", "--archive", str(archive), "--para", "1"])
         assert shown.exit_code == 0, shown.output
@@ -72,12 +72,13 @@ def test_show_search_and_verify_answer_while_an_ingest_writes(tmp_path: Path) ->
         assert found.exit_code == 0, found.output
         assert "BAKU-" in found.output
         answered += 1
+        during += proc.poll() is None
     checked = run_cli("verify", "--archive", str(archive))
     assert checked.returncode == 0, checked.stderr
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
-    assert counts_of(out) == (TOTAL * 3 // 2, 0, 0, 0)
-    assert answered >= 3
+    assert counts_of(out) == (2 * BATCH, 0, 0, 0)
+    assert during >= 1, "the ingest ended before anything was asked"
 
 
 def test_a_writer_that_must_wait_says_so_and_then_finishes(tmp_path: Path) -> None:
@@ -88,7 +89,7 @@ def test_a_writer_that_must_wait_says_so_and_then_finishes(tmp_path: Path) -> No
     holder = sqlite3.connect(archive / DB_NAME, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     proc = start_ingest(corpus, archive)
-    time.sleep(QUIET_WAIT_MS / 1000 + 2)
+    time.sleep(QUIET_WAIT_MS / 1000 + 1)
     assert proc.poll() is None, "the ingest did not wait for the lock"
     holder.execute("ROLLBACK")
     holder.close()

@@ -15,7 +15,7 @@ from cableparse.archive import BATCH
 
 from .ingesting import make_corpus, run_cli, start_ingest, stored, wait_for
 
-TOTAL = 3000
+TOTAL = 2000
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
