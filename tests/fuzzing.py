@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Literal
 
@@ -128,7 +128,7 @@ def _numbered(size: int) -> str:
     return _HEAD + "".join(lines)
 
 
-HOSTILE = {
+HOSTILE: dict[str, Callable[[int], str]] = {
     "one long line": lambda size: _repeat("word ", size, _HEAD + "1. "),
     "one long line, no spaces": lambda size: _repeat("A", size, _HEAD + "1. "),
     "short lines": lambda size: _repeat("x\n", size),
