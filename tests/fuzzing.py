@@ -13,6 +13,7 @@ from functools import cache
 from typing import Literal
 
 from cableparse import Document, ParseError, parse_text
+from cableparse.sources import SourceError, decode
 
 from .conftest import FIXTURES, check_record
 
@@ -81,16 +82,37 @@ def random_edits(rng: random.Random, most: int = 4) -> list[Edit]:
     ]
 
 
-def random_input(rng: random.Random) -> tuple[str, str]:
-    """One generated input and the kind of generator that made it."""
+def splice_bytes(data: bytes, at: int, junk: bytes) -> bytes:
+    """A file with bytes spliced in (a bad sector, a broken transfer): `at` modulo its size."""
+    cut = at % (len(data) + 1)
+    return data[:cut] + junk + data[cut:]
+
+
+def random_input(rng: random.Random) -> tuple[str, str | bytes]:
+    """One generated input (bytes: a file's contents, to be decoded first) and the kind of
+    generator that made it."""
     roll = rng.random()
-    if roll < 0.6:
+    if roll < 0.55:
         return "mutated", apply_edits(rng.choice(cable_texts()), random_edits(rng))
+    if roll < 0.65:
+        junk = rng.randbytes(rng.randint(1, 16))
+        return "bytes", splice_bytes(rng.choice(CABLES).read_bytes(), rng.randrange(1 << 16), junk)
     if roll < 0.85:
         lines = cable_lines()
         return "assembled", "\n".join(rng.choice(lines) for _ in range(rng.randint(0, 80)))
     alphabet = SPLICE_ALPHABET + "abcdefghijklmnopqrstuvwxyz TAGS SUBJECT SECRET BAKU 433"
     return "random", "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+
+
+def check_input(given: str | bytes) -> Document | None:
+    """check_parse, for bytes after decoding them as the file reader does; bytes that are no
+    text are the reader's documented failure (None)."""
+    if isinstance(given, bytes):
+        try:
+            given = decode(given)[0]
+        except (SourceError, UnicodeError):
+            return None
+    return check_parse(given)
 
 
 def check_parse(text: str) -> Document | None:

@@ -7,12 +7,17 @@ same checks over 100,000 inputs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cableparse import ParseError, parse_text
+from cableparse.parsing import parse_sources
+from cableparse.sources import Failure
 
+from .conftest import check_record
 from .fuzzing import (
     CABLES,
     HOSTILE,
@@ -23,6 +28,7 @@ from .fuzzing import (
     cable_lines,
     cable_texts,
     check_parse,
+    splice_bytes,
 )
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -64,6 +70,29 @@ def test_documents_assembled_from_real_cable_lines(lines: list[str]) -> None:
 @example(CABLES.index(CABLES[0].parent / "06TASHKENT902.txt"), [("truncate", 42, 27, "")])
 def test_mutated_real_cables(which: int, changes: list[Edit]) -> None:
     check_parse(apply_edits(cable_texts()[which], changes))
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    which=st.integers(0, len(CABLES) - 1),
+    at=st.integers(0, 1 << 16),
+    junk=st.binary(min_size=1, max_size=16),
+)
+def test_random_bytes_spliced_into_a_real_cable_file(
+    tmp_path: Path, which: int, at: int, junk: bytes
+) -> None:
+    # Through the file reader, so that bytes that are not UTF-8 take the decoding path too.
+    path = tmp_path / "spliced.txt"
+    path.write_bytes(splice_bytes(CABLES[which].read_bytes(), at, junk))
+    for item in parse_sources(path):
+        if isinstance(item, Failure):
+            assert str(item).startswith(f"{path}: ") and item.message
+        else:
+            check_record(item.to_record(), item.text)
 
 
 @pytest.mark.parametrize(
