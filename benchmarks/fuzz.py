@@ -34,7 +34,8 @@ def run_slice(seed: int, start: int, stop: int) -> Result:
     kinds: Counter[str] = Counter()
     failures: list[str] = []
     slowest, slowest_at = 0.0, -1
-    check_input("SECRET BAKU 1\n1. x\n")  # builds the grammar, so no input is charged for it
+    # Build the grammar and import the encoding detector now, so that no input is charged.
+    check_input(b"SECRET BAKU 1\n1. caf\xe9\n")
     for k in range(start, stop):
         kind, given = random_input(random.Random(f"{seed}:{k}"))
         kinds[kind] += 1
