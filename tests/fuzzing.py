@@ -13,7 +13,8 @@ from functools import cache
 from typing import Literal
 
 from cableparse import Document, ParseError, parse_text
-from cableparse.sources import SourceError, decode
+from cableparse.parsing import parse_source
+from cableparse.sources import Source, SourceError, decode
 
 from .conftest import FIXTURES, check_record
 
@@ -118,8 +119,19 @@ def check_input(given: str | bytes) -> Document | None:
 def check_parse(text: str) -> Document | None:
     """Parse `text` and check the promise: a valid record (schema, spans inside the document's
     text, no paragraph number twice) that serialises to JSON, or a ParseError (None)."""
+    return _checked(lambda: parse_text(text, source="fuzz.txt"))
+
+
+def check_html(page: str) -> Document | None:
+    """check_parse for an HTML article page, as the HTML reader hands one over."""
+    data = page.encode("utf-8", "surrogatepass")
+    src = Source(name="fuzz.html", data=data, text=page, encoding="utf-8", format="article-html")
+    return _checked(lambda: parse_source(src))
+
+
+def _checked(parse: Callable[[], Document]) -> Document | None:
     try:
-        doc = parse_text(text, source="fuzz.txt")
+        doc = parse()
     except ParseError:
         return None
     record = check_record(doc.to_record(), doc.text)

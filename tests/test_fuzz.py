@@ -27,6 +27,7 @@ from .fuzzing import (
     apply_edits,
     cable_lines,
     cable_texts,
+    check_html,
     check_parse,
     splice_bytes,
 )
@@ -132,3 +133,46 @@ def test_hostile_inputs_give_a_valid_record(name: str) -> None:
     # Their timing (linear in size) is proved by benchmarks/adversarial.py, not here.
     doc = check_parse(HOSTILE[name](20_000))
     assert doc is not None and doc.kind == "cable"
+
+
+HTML_PIECES = [
+    "<html>",
+    "<head>",
+    "<title>Headline of the page</title>",
+    "<body>",
+    "<article>",
+    "<div>",
+    "</div>",
+    "<p>",
+    "</p>",
+    "<h1>",
+    "</h1>",
+    "<table><tr><td>",
+    "<script>var x = '</p>';</script>",
+    "<style>p { color: red }</style>",
+    "<!--",
+    "-->",
+    "<![CDATA[",
+    "&amp;",
+    "&#0;",
+    "&#x110000;",
+    "<figure><img src='x.png'><figcaption>A caption.</figcaption></figure>",
+    "BAKU, June 1 (Reuters) - ",
+    "A sentence of the story, long enough to be kept as text. ",
+    "By A Reporter",
+    "\x00",
+    "\ufeff",
+]
+
+
+@FUZZ
+@given(st.lists(st.sampled_from(HTML_PIECES) | st.text(max_size=20), max_size=80))
+def test_html_tag_soup_gives_a_record_or_a_parse_error(pieces: list[str]) -> None:
+    check_html("".join(pieces))
+
+
+@pytest.mark.parametrize("depth", [100, 10_000])
+def test_deeply_nested_html(depth: int) -> None:
+    text = "<p>The story, deep inside the page, is long enough to be the body.</p>"
+    check_html("<html><body>" + "<div>" * depth + text + "</div>" * depth + "</body></html>")
+    check_html("<html><body>" + "<div><span><b>" * depth + text)

@@ -11,6 +11,7 @@ import ast
 import contextlib
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from cableparse.archive import Archive, LookupFailed
 from cableparse.cli import main
 
 from .conftest import ROOT, SEED_CABLE
+from .fuzzing import check_html
 
 PACKAGE = ROOT / "cableparse"
 
@@ -194,3 +196,34 @@ def test_sql_values_are_parameters_never_spliced_in() -> None:
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "format":
             target = getattr(node.func, "value", None)
             assert not (isinstance(target, ast.Constant) and SQL_WORDS.search(str(target.value)))
+
+
+def test_an_html_page_is_read_without_fetching_anything(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every way out to the network refuses and is recorded; the page points outside at every
+    # turn (DTD, stylesheet, script, image, frame, an XInclude and an external entity).
+    tried: list[str] = []
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        tried.append(repr(args[:2]))
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    page = (
+        '<?xml version="1.0"?><!DOCTYPE html SYSTEM "http://example.com/evil.dtd" '
+        '[<!ENTITY ext SYSTEM "http://example.com/ext">]>'
+        "<html><head><title>A headline here</title>"
+        '<link rel="stylesheet" href="http://example.com/s.css">'
+        '<script src="http://example.com/s.js"></script></head><body><article>'
+        "<p>BAKU, June 1 - The first paragraph of the story, long enough to keep.</p>"
+        '<img src="http://example.com/p.png"><iframe src="http://example.com/f"></iframe>'
+        '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="http://example.com/x"/>'
+        "<p>&ext; A second paragraph of the story that is long enough too.</p>"
+        "</article></body></html>"
+    )
+    doc = check_html(page)
+    assert doc is not None, "the page was not read"
+    assert tried == []
+    # The external entity stays as written: resolving it would have meant fetching it.
+    assert any("&ext;" in p.text for p in doc.paragraphs)
