@@ -1,5 +1,6 @@
-"""Hostile inputs take time linear in their size: each generator of tests/fuzzing.py HOSTILE is
-parsed at size n and 4n, and the ratio of the times is printed. Linear is about 4; a quadratic
+"""Hostile inputs take time linear in their size: each generator of tests/fuzzing.py HOSTILE
+(text) and HOSTILE_HTML (article pages) is parsed at size n and 4n, and the ratio of the times
+is printed. Linear is about 4; a quadratic
 step would show about 16. A ratio above 8 fails. Times are CPU time of this process (best of
 --repeat runs), so that other work on a shared machine does not blur the ratio.
 
@@ -14,12 +15,15 @@ import argparse
 import gc
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cableparse import ParseError, parse_text
-from tests.fuzzing import HOSTILE
+from cableparse import Document, ParseError, parse_text
+from cableparse.parsing import parse_source
+from cableparse.sources import Source
+from tests.fuzzing import HOSTILE, HOSTILE_HTML
 
 # The size n of each generator, in characters; the run also parses 4n.
 SIZES = {
@@ -31,13 +35,18 @@ DEFAULT = 500_000  # 4n: about 100,000 markers, 95,000 TAGS lines, 140,000 offic
 LIMIT = 8.0
 
 
-def best_time(text: str, repeat: int) -> tuple[float, str]:
+def parse_html(page: str) -> Document:
+    data = page.encode()
+    return parse_source(Source("x.html", data, page, "utf-8", format="article-html"))
+
+
+def best_time(text: str, repeat: int, parse: Callable[[str], Document]) -> tuple[float, str]:
     best, outcome = float("inf"), ""
     for _ in range(repeat):
         gc.collect()
         began = time.process_time()
         try:
-            doc = parse_text(text)
+            doc = parse(text)
             outcome = f"{doc.kind}, {len(doc.paragraphs)} paragraphs"
         except ParseError as exc:
             outcome = f"ParseError: {exc}"
@@ -47,7 +56,7 @@ def best_time(text: str, repeat: int) -> tuple[float, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("names", nargs="*", default=sorted(HOSTILE))
+    ap.add_argument("names", nargs="*", default=sorted(HOSTILE) + sorted(HOSTILE_HTML))
     ap.add_argument("--size", type=int, default=None, help="n for every generator")
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args()
@@ -55,9 +64,12 @@ def main() -> int:
     print(f"{'input':36} {'size n':>12} {'time n':>9} {'size 4n':>12} {'time 4n':>9} {'ratio':>6}")
     for name in args.names:
         n = args.size or SIZES.get(name, DEFAULT)
-        small, big = HOSTILE[name](n), HOSTILE[name](4 * n)
-        t_small, _ = best_time(small, args.repeat)
-        t_big, outcome = best_time(big, args.repeat)
+        make, parse = (
+            (HOSTILE[name], parse_text) if name in HOSTILE else (HOSTILE_HTML[name], parse_html)
+        )
+        small, big = make(n), make(4 * n)
+        t_small, _ = best_time(small, args.repeat, parse)
+        t_big, outcome = best_time(big, args.repeat, parse)
         ratio = t_big / max(t_small, 1e-4)
         flag = "" if ratio <= LIMIT else "  NOT LINEAR"
         slow += ratio > LIMIT

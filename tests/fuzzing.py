@@ -179,3 +179,19 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     ),
     "backslash line ends": lambda size: _repeat("x \\\n", size),
 }
+
+# HTML article pages (through check_html): nesting as deep as the size allows, and a page of
+# many short paragraphs.
+_STORY = "<p>The story, deep inside the page, is long enough to be the body.</p>"
+HOSTILE_HTML: dict[str, Callable[[int], str]] = {
+    "deeply nested HTML": lambda size: (
+        "<html><body>"
+        + "<div>" * (size // 11)
+        + _STORY
+        + "</div>" * (size // 11)
+        + "</body></html>"
+    ),
+    "HTML, many paragraphs": lambda size: _repeat(
+        "<p>A sentence of the story, long enough to be kept.</p>", size, "<html><body><article>"
+    ),
+}
