@@ -1,8 +1,8 @@
 """Every bad input that today's reader meets gets one line `PATH: reason` on stderr, the other
 inputs are still parsed (or ingested), and the exit status is 1.
 
-The input classes that need the new formats (undecodable text, UTF-16 without BOM, broken CSV,
-HTML with no cable) are not here yet: they belong with those readers.
+Broken cables.csv rows, containers (bombs, path traversal) and encodings have their tests with
+their readers (test_sources.py, test_containers.py, test_encodings.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import struct
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -54,6 +55,11 @@ def image(folder: Path) -> Path:
     return folder / "photo.png"
 
 
+def undecodable(folder: Path) -> Path:
+    (folder / "noise.txt").write_bytes(bytes(range(128, 256)) * 20)
+    return folder / "noise.txt"
+
+
 def file_link_loop(folder: Path) -> Path:
     (folder / "a.txt").symlink_to(folder / "b.txt")
     (folder / "b.txt").symlink_to(folder / "a.txt")
@@ -64,6 +70,7 @@ BAD: dict[str, tuple[Callable[[Path], Path], str]] = {
     "empty file": (empty, "empty file"),
     "white space only": (blank, "no text, only white space"),
     "binary file (a PNG)": (image, "binary data"),
+    "undecodable text": (undecodable, "not text in any known encoding"),
     "symlinks pointing at each other": (file_link_loop, "Too many levels of symbolic links"),
 }
 
@@ -145,14 +152,14 @@ def test_a_read_the_os_refuses(batch: Path, monkeypatch: pytest.MonkeyPatch) -> 
     # What mode 000 does for any user but root, simulated so that it is tested as root too.
     locked = batch / "locked.txt"
     shutil.copy(SEED_CABLE, locked)
-    real_read = Path.read_bytes
+    real_open = Path.open
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
         if self.name == locked.name:
             raise PermissionError(13, "Permission denied", str(self))
-        return real_read(self)
+        return real_open(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(Path, "open", refuse)
     status, out, err = run("parse", str(batch))
     assert status == 1
     assert f"{locked}: " in err and "Permission denied" in err
