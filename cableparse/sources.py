@@ -88,17 +88,37 @@ def _guarded(items: Iterator[Source | Failure], name: str) -> Iterator[Source | 
     that stops the stream itself (a bomb, a corrupt archive) ends it with a Failure."""
     try:
         yield from items
-    except (SourceError, OSError, EOFError, UnicodeError) as exc:
+    except OSError as exc:
+        # The path is already the Failure's name: "a.txt: Permission denied", not the path twice.
+        yield Failure(name, exc.strerror or str(exc))
+    except (SourceError, EOFError, UnicodeError) as exc:
         yield Failure(name, str(exc))
 
 
-def iter_paths(path: Path) -> Iterator[Path]:
-    """Files below a folder, in a stable order, skipping hidden files and non-documents."""
+def iter_paths(path: Path) -> Iterator[Path | Failure]:
+    """Files below a folder, in a stable order, skipping hidden files and non-documents.
+    Linked folders are read too (a corpus is often assembled from links), each real folder
+    once: a link back to a folder already being read is a loop, reported and not followed."""
     if path.is_file():
         yield path
         return
-    for root, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    seen: set[tuple[int, int]] = set()
+    for root, dirs, files in os.walk(path, followlinks=True):
+        here = os.stat(root)
+        seen.add((here.st_dev, here.st_ino))
+        keep = []
+        for d in sorted(d for d in dirs if not d.startswith(".")):
+            sub = Path(root) / d
+            try:
+                st = sub.stat()
+            except OSError as exc:
+                yield Failure(str(sub), exc.strerror or str(exc))
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                yield Failure(str(sub), f"a link back to {sub.resolve()}: a loop, not followed")
+                continue
+            keep.append(d)
+        dirs[:] = keep
         for f in sorted(files):
             if is_document_name(f):
                 yield Path(root) / f
@@ -116,4 +136,7 @@ def iter_sources(path: str | os.PathLike[str]) -> Iterator[Source | Failure]:
         yield Failure(str(path), "no such file or folder")
         return
     for file in iter_paths(root):
-        yield from _guarded(read_file(file), str(file))
+        if isinstance(file, Failure):
+            yield file
+        else:
+            yield from _guarded(read_file(file), str(file))

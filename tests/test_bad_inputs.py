@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from cableparse.cli import main
 from cableparse.parsing import MAX_SIZE_ENV, max_document_bytes
 
-from .conftest import SEED_CABLE
+from .conftest import FIXTURES, SEED_CABLE
 
 
 def tiny_png() -> bytes:
@@ -121,8 +121,20 @@ def test_a_folder_with_a_symlink_loop_ends_and_reads_each_file_once(batch: Path)
     (batch / "sub" / "up").symlink_to(batch, target_is_directory=True)
     (batch / "self").symlink_to(batch, target_is_directory=True)
     status, out, err = run("parse", str(batch))
-    assert status == 0, err
+    assert status == 1
     assert out.count("\n") == 1
+    assert f"{batch / 'self'}: a link back to" in err
+    assert f"{batch / 'sub' / 'up'}: a link back to" in err
+
+
+def test_a_linked_folder_is_read(batch: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(FIXTURES / "cablegate-dev" / "09BAKU139.txt", elsewhere / "09BAKU139.txt")
+    (batch / "linked").symlink_to(elsewhere, target_is_directory=True)
+    status, out, err = run("parse", str(batch))
+    assert status == 0, err
+    assert "BAKU-000139" in out and "BAKU-000433" in out
 
 
 def test_an_unreadable_file(batch: Path) -> None:
