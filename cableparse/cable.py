@@ -16,7 +16,7 @@ from pathlib import Path
 
 import attrs
 from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
 from cableparse import ids, lexer
@@ -1063,8 +1063,28 @@ def parse_cable(src: Source) -> Document:
     tokens = list(lexer.tokenize(src.text))
     if not any(t.type in ("BANNER", "TAGS", "SUBJECT", "DTG", "FM") for t in tokens):
         raise NotACable("no cable banner, routing header, TAGS or SUBJECT line")
+    # A line the grammar has no place for (an office line right after the front matter, a
+    # scrape's stray line) is passed over, so that one odd line does not cost the whole cable:
+    # each is named in the warnings. Text with many such lines is no cable.
+    limit = max(3, len(tokens) // 10)
+    passed_over: list[Token] = []
+    ip = parser().parse_interactive()
     try:
-        tree = parser().parse(tokens)
+        for tok in tokens:
+            try:
+                ip.feed_token(tok)
+            except UnexpectedToken:
+                passed_over.append(tok)
+                if len(passed_over) > limit:
+                    raise
+        tree = ip.feed_eof()  # type: ignore[no-untyped-call]  # lark leaves it unannotated
     except UnexpectedInput as exc:
         raise NotACable(f"line {getattr(exc, 'line', '?')}: not in the cable format") from exc
-    return CableReader(src, collect(tree)).read()
+    reader = CableReader(src, collect(tree))
+    for tok in passed_over:
+        if tok.type != "BLANK":
+            reader.warn(
+                f"line {tok.line}: {squash(str(tok))[:60]!r} stands where the cable format has "
+                "no place for it; it is in no field of the record"
+            )
+    return reader.read()

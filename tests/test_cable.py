@@ -268,6 +268,23 @@ def test_signature_after_a_portion_marking() -> None:
     assert "YOVANOVITCH" not in record["paragraphs"][-1]["text"]
 
 
+def test_a_line_with_no_place_in_the_format_costs_that_line_not_the_cable() -> None:
+    # The office lines of 02HANOI2738's telegram header, put where the grammar has no place
+    # for them (after the seed's front matter): the cable is still read as a cable, and the
+    # lines are named in the warnings.
+    hanoi = (DEV / "02HANOI2738.txt").read_text(encoding="utf-8").split("\n")
+    office = hanoi[11:12] + hanoi[21:22]  # its first copy's ACTION line and last office line
+    assert office == ["ACTION EAP-00   ", "      DRL-02   G-00     NFAT-00  SAS-00     /011W"]
+    text = SEED_CABLE.read_text(encoding="utf-8")
+    cut = text.index("\n", text.index("Classified By")) + 1
+    record = record_of_text(text[:cut] + "\n" + "\n".join(office) + "\n\n" + text[cut:])
+    assert record["kind"] == "cable"
+    assert record["id"] == "BAKU-000433"
+    assert [p["number"] for p in record["paragraphs"]] == list(range(1, 14))
+    warned = [w for w in record["provenance"]["warnings"] if "no place for it" in w]
+    assert len(warned) == 2 and "ACTION EAP-00" in warned[0]
+
+
 def test_page_break_with_truncated_station() -> None:
     record = record_of(DEV / "08USUNNEWYORK258.txt")
     assert record["id"] == "USUNNEWYORK-000258"
