@@ -242,14 +242,14 @@ def is_heading(lines: list[Line], i: int, all_caps: bool = False) -> bool:
     if not next_blank and not is_rule(lines[i + 1].text):
         return False
     text = lines[i].text.strip()
-    if not text or len(text) > 70 or PARA.match(text) or RULE.match(text):
+    if not text or len(text) > 70 or PARA.match(text) or is_rule(text):
         return False
     if text[-1] in ".,;:" or text.startswith(("(", "-", "--")):
         return False
     nxt = _next_nonblank(lines, i)
-    if nxt is not None and RULE.match(lines[nxt].text) and nxt - i <= 2:
+    if nxt is not None and is_rule(lines[nxt].text) and nxt - i <= 2:
         return True
-    prev_blank = i == 0 or lines[i - 1].blank or RULE.match(lines[i - 1].text) is not None
+    prev_blank = i == 0 or lines[i - 1].blank or is_rule(lines[i - 1].text)
     if not (prev_blank and next_blank):
         return False
     if all_caps and (nxt is None or not PARA.match(lines[nxt].text)):
