@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
@@ -258,6 +259,19 @@ class Archive:
         self.db.close()
 
     def _setup(self, create: bool) -> None:
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while True:
+            try:
+                return self._setup_once(create)
+            except sqlite3.OperationalError as exc:
+                # Two processes creating one archive at once: SQLite answers "locked" at once
+                # where waiting could deadlock (a journal mode change, a lock upgrade). The
+                # other's schema is there on a later try.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _setup_once(self, create: bool) -> None:
         version = self._schema_version()
         if version == SCHEMA_VERSION:
             return
