@@ -382,8 +382,10 @@ class Archive:
 
     def _store(self, src: Source, doc: Prepared, run: int) -> str:
         db = self.db
-        sha = src.sha256
         record = doc.record
+        # The worker hashed the bytes for the record's provenance; hashing them again here
+        # would cost the one writing process.
+        sha = record["provenance"]["sha256"]
         db.execute(
             "INSERT OR IGNORE INTO sources(sha256, size, format, encoding, data) "
             "VALUES (?, ?, ?, ?, ?)",
