@@ -7,7 +7,10 @@ record's warnings; every field keeps the span of the lines it was read from.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
@@ -15,6 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 import attrs
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
@@ -59,12 +63,36 @@ class _Tokens(Lexer):
 
 @cache
 def parser() -> Lark:
+    """The LALR parser, built once per process. Building its tables takes lark about 0.13 s,
+    which every run and every --jobs worker would pay again: the tables are kept in the user's
+    cache folder under the grammar's hash (lark checks the hash again on loading, and rebuilds
+    when the file is damaged), so a changed grammar never meets tables of an old one."""
+    grammar = grammar_text()
+    path = _tables_path(grammar)
+    # lark hashes its options, the cache path among them, into the file: one path for writing
+    # and reading. Processes that start together may both write it; one that reads a
+    # half-written file fails lark's check and builds the tables itself.
     return Lark(
-        grammar_text(),
+        grammar,
         parser="lalr",
         lexer=_Tokens,
         maybe_placeholders=False,
+        cache=str(path) if path is not None else False,
     )
+
+
+def _tables_path(grammar: str) -> Path | None:
+    """Where the parser tables are kept; None when there is no cache folder to write to."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "cableparse"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+    digest = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode())
+    return folder / f"cable-grammar-{digest.hexdigest()[:16]}.lark"
 
 
 # ---- field readers ---------------------------------------------------------------------------

@@ -69,6 +69,10 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _detect(data, warnings)
+    if text.isascii():
+        # No mojibake without non-ASCII characters: most cables are ASCII, and the look for
+        # the marks below is a dozen scans of the text.
+        return text, "utf-8", warnings
     fixed = _undo_mojibake(text)
     if fixed is not None:
         warnings.append(
