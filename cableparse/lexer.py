@@ -185,8 +185,15 @@ def split_lines(text: str) -> list[Line]:
     """Lines with their offsets. A backslash ending a line is the escape of the newline that a
     tab-separated dump (or a Markdown hard break) wrote, not text: it is left out of the line."""
     lines: list[Line] = []
-    escapes = "\\" in text
     pos = 0
+    if "\r" not in text and "\\" not in text:
+        # Most texts: every line ends with one "\n" and keeps all its characters.
+        for raw in text.split("\n"):
+            end = pos + len(raw)
+            lines.append(Line(raw, pos, end))
+            pos = end + 1
+        return lines
+    escapes = "\\" in text
     # CRLF (DOS) and a lone CR (old Macintosh files) end lines too; offsets stay in the text.
     parts = _LINE_BREAK.split(text)
     for raw, brk in zip(parts[0::2], [*parts[1::2], ""], strict=True):
@@ -737,11 +744,12 @@ def _unglue(lines: list[Line]) -> list[Line]:
     line: '...WASHDC PRIORITYS E C R E T SECTION 01 OF 02 BAKU 000020'."""
     out: list[Line] = []
     seen_banner = False
-    for line in lines:
-        s = line.text
+    for k, line in enumerate(lines):
         if seen_banner:
-            out.append(line)
-            continue
+            # Nothing is glued after the banner: the rest of the lines stay as they are.
+            out.extend(lines[k:])
+            break
+        s = line.text
         row = DUMP_ROW.search(s) if "\t" in s else None
         if row and row.start() > 0:
             out.append(Line(s[: row.start()], line.start, line.start + row.start()))

@@ -73,3 +73,30 @@ def test_fast_path_takes_most_lines_of_a_real_cable() -> None:
     lines = (FIXTURES / "cablegate-dev" / "09BAKU139.txt").read_text(encoding="utf-8").split("\n")
     taken = sum(plain for plain, _ in kinds(lines))
     assert taken > 0.6 * len(lines)
+
+
+def _as_tuples(lines: list[lexer.Line]) -> list[tuple[str, int, int, bool]]:
+    return [(ln.text, ln.start, ln.end, ln.blank) for ln in lines]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*REAL_LINES, *EDGE_LINES, "x \t", "\x0c"]), max_size=8))
+def test_the_short_way_of_splitting_lines_agrees_with_the_general_one(lines: list[str]) -> None:
+    # A text with no CR and no backslash is split the short way; the same text with a CR at
+    # its end takes the general way, which must give the same lines and one empty line more.
+    text = "\n".join(lines)
+    if "\\" in text:
+        return
+    short = lexer.split_lines(text)
+    general = lexer.split_lines(text + "\r")
+    assert _as_tuples(short) == _as_tuples(general[:-1])
+    for ln in short:
+        assert text[ln.start : ln.end] == ln.text
+
+
+def test_lines_keep_their_offsets_in_every_line_ending() -> None:
+    text = "UNCLAS\r\nTAGS: PGOV\rSUBJECT: A\\\n1. Text\n"
+    lines = lexer.split_lines(text)
+    assert [ln.text for ln in lines] == ["UNCLAS", "TAGS: PGOV", "SUBJECT: A", "1. Text", ""]
+    assert [text[ln.start : ln.end] for ln in lines[:2]] == ["UNCLAS", "TAGS: PGOV"]
+    assert text[lines[3].start : lines[3].end] == "1. Text"
