@@ -510,15 +510,18 @@ def summary(paragraphs: Sequence[Paragraph]) -> str | None:
     inside = False
     for para in paragraphs[:12]:
         text = para.text
+        # The searches below try every position (IGNORECASE, a word boundary first): they are
+        # made only in text that has the word. "ummary": "s" has a case partner besides "S" ("ſ").
         if not inside:
-            m = _SUMMARY_START.search(text[:200])
+            head = text[:200]
+            m = _SUMMARY_START.search(head) if "ummary" in head.lower() else None
             if m and not _SUMMARY_END.match(text, m.start()):
                 inside, text = True, text[m.end() :]
             elif para.heading and para.heading.upper().strip(" :") == "SUMMARY":
                 inside = True
             else:
                 continue
-        end = _SUMMARY_END.search(text)
+        end = _SUMMARY_END.search(text) if "ummary" in text.lower() else None
         if end:
             parts.append(text[: end.start()].strip())
             return squash(" ".join(p for p in parts if p)) or None

@@ -122,13 +122,16 @@ META = re.compile(
 INDEX_DATE = re.compile(r"^\s*\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?\s*$")
 INDEX_REFID = re.compile(r"^\s*\d\d[A-Z]+\d+\s*$")
 INDEX_CLASS = re.compile(rf"^\s*{CLASSIFICATION}(?:\s*//\s*[A-Z]+(?:\s[A-Z]+)*)*\s*$")
-_ANY_INDEX_DATE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d", re.M)
+# Whole-text looks that tell whether the rare rules apply at all. Each starts with a literal
+# character, which the regex engine finds by a fast scan; "^" or IGNORECASE at the start would
+# make it try the pattern at every position. Each is implied by the per-line pattern it guards.
+_ANY_INDEX_DATE = re.compile(r"-\d\d \d\d:\d\d")
 # A message number (four digits) with the row number run into it.
 _GLUED_ROW = re.compile(r"(?<=\s\d{4})\d{1,6}\s*$")
 # A scrape's "id: 2446" glued to the end of the routing header's last line.
 GLUED_META_ID = re.compile(r"(?<=\S)id:\s*\d+\s*$")
 HEADER_ENDS = re.compile(r"^\s*-+\s*header ends\s*-+\s*$", re.I)
-_ANY_HEADER_ENDS = re.compile(r"header ends", re.I)
+_ANY_HEADER_ENDS = re.compile(r"-\s*(?i:header ends)")
 META_ID = re.compile(r"^\s*id:\s*\d+\s*$", re.I)
 # "2002HANOI02738 - UNCLASSIFIED": the index line some scrapes put above the telegram.
 INDEXLINE = re.compile(r"^\s*\d{4}[A-Z]+\d+\s+-\s+[A-Z/ ]+\s*$")
@@ -214,16 +217,20 @@ def _is_upper(text: str) -> bool:
     return text == text.upper()
 
 
-def find_banner(line: str) -> re.Match[str] | None:
-    """A banner line, or a banner glued to the end of the line. All-lower-case banners count."""
+def _banner_probe(line: str) -> str | None:
+    """The line as the banner pattern reads it (all-lower-case banners count), or None when it
+    cannot hold a banner."""
     if len(line) > MAX_STRUCTURAL_LINE or not line.rstrip()[-1:].isdigit():
         return None
-    probe = line
-    if not _is_upper(line):
-        if line != line.lower():
-            return None
-        probe = line.upper()
-    return BANNER.search(probe)
+    if _is_upper(line):
+        return line
+    return line.upper() if line == line.lower() else None
+
+
+def find_banner(line: str) -> re.Match[str] | None:
+    """A banner line, or a banner glued to the end of the line."""
+    probe = _banner_probe(line)
+    return BANNER.search(probe) if probe is not None else None
 
 
 _RULE_STARTS = frozenset("-=_*/")
@@ -307,8 +314,12 @@ GAPS = frozenset({"RULE", "PAGE", "CLASSLINE", "TRAILER"})
 
 def match_banner_line(s: str) -> re.Match[str] | None:
     """A whole line that is a banner (after any glued prefix has been split off)."""
-    m = find_banner(s)
-    return m if m is not None and not s[: m.start()].strip() else None
+    probe = _banner_probe(s)
+    if probe is None:
+        return None
+    # A match from the first non-blank character, not a search along the line: a banner
+    # starts with a letter, so a search would find the same match there or none.
+    return BANNER.match(probe, len(probe) - len(probe.lstrip()))
 
 
 class LineRun(Token):
@@ -760,7 +771,7 @@ def _unglue(lines: list[Line]) -> list[Line]:
             out.append(Line(s[: row.end()], line.start, line.start + row.end()))
             line = Line(s[row.end() :], line.start + row.end(), line.end)
             s = line.text
-        glued = GLUED_META_ID.search(s)
+        glued = GLUED_META_ID.search(s) if "id:" in s else None
         if glued:
             out.append(Line(s[: glued.start()], line.start, line.start + glued.start()))
             line = Line(s[glued.start() :], line.start + glued.start(), line.end)
