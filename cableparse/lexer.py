@@ -169,19 +169,33 @@ _MIXED_CASE_NAME = re.compile(r"[A-Z][a-z'-]+(?: [A-Z][a-z'-]+)?")
 _SENTENCE_END = frozenset(".!?\"')”’")
 
 
-class Line:
-    """One physical line (or one part of a line that a scrape glued to another).
-
-    A plain slotted class rather than attrs: a cable has one per line, made in the lexer's
-    innermost loop, and a generated __init__ with a post-init hook cost twice as much."""
+class Line(Token):
+    """One physical line (or one part of a line that a scrape glued to another), and the token
+    the grammar is given for it: the lexer sets its type. One object a line, not a line and a
+    token: a cable has one per line, made in the lexer's innermost loop. `line` is the number
+    of the physical line in the text, which the parts of a glued line share."""
 
     __slots__ = ("blank", "end", "start", "text")
 
-    def __init__(self, text: str, start: int, end: int) -> None:
-        self.text = text
-        self.start = start
-        self.end = end
-        self.blank = not text or text.isspace()
+    text: str
+    start: int
+    end: int
+    blank: bool
+    line: int
+
+
+def new_line(text: str, start: int, end: int, number: int) -> Line:
+    """A Line, typed TEXT or BLANK until the lexer says otherwise (Token's constructor is
+    bypassed: its keyword handling cost more than the rest of the lexer; every slot is set)."""
+    ln = str.__new__(Line, text)
+    ln.text = ln.value = text
+    ln.start = ln.start_pos = start
+    ln.end = ln.end_pos = end
+    ln.line = ln.end_line = number
+    ln.column = ln.end_column = None
+    ln.blank = not text or text.isspace()
+    ln.type = "BLANK" if ln.blank else "TEXT"
+    return ln
 
 
 def split_lines(text: str) -> list[Line]:
@@ -191,21 +205,21 @@ def split_lines(text: str) -> list[Line]:
     pos = 0
     if "\r" not in text and "\\" not in text:
         # Most texts: every line ends with one "\n" and keeps all its characters.
-        for raw in text.split("\n"):
+        for number, raw in enumerate(text.split("\n"), 1):
             end = pos + len(raw)
-            lines.append(Line(raw, pos, end))
+            lines.append(new_line(raw, pos, end, number))
             pos = end + 1
         return lines
     escapes = "\\" in text
     # CRLF (DOS) and a lone CR (old Macintosh files) end lines too; offsets stay in the text.
     parts = _LINE_BREAK.split(text)
-    for raw, brk in zip(parts[0::2], [*parts[1::2], ""], strict=True):
+    for number, (raw, brk) in enumerate(zip(parts[0::2], [*parts[1::2], ""], strict=True), 1):
         content = raw
         if escapes:
             trimmed = content.rstrip()
             if trimmed.endswith("\\") and not trimmed.endswith("\\\\"):
                 content = trimmed[:-1]
-        lines.append(Line(content, pos, pos + len(content)))
+        lines.append(new_line(content, pos, pos + len(content), number))
         pos += len(raw) + len(brk)
     return lines
 
@@ -304,8 +318,9 @@ def make_token(kind: str, text: str, start: int, end: int, line: int) -> Token:
     return _fill(str.__new__(Token, text), kind, text, start, end, line)
 
 
-def _tok(kind: str, line: Line, index: int) -> Token:
-    return make_token(kind, line.text, line.start, line.end, index + 1)
+def _tok(kind: str, line: Line) -> Line:
+    line.type = kind
+    return line
 
 
 FIELDS = frozenset({"EO", "TAGS", "SUBJECT", "REF", "CLASSBY"})
@@ -380,22 +395,22 @@ def classify(text: str) -> Iterator[Token]:
     for i, line in enumerate(lines):
         s = line.text
         if i < preview_end:
-            yield _tok("STRAY", line, i)
+            yield _tok("STRAY", line)
             continue
         if state in ("pre", "header"):
             if line.blank:
                 continue
             if i in index_rows:
-                yield _tok("META", line, i)
+                yield _tok("META", line)
                 continue
             if NOTICE.match(s):
-                yield _tok("NOTICE", line, i)
+                yield _tok("NOTICE", line)
                 continue
             if len(s) <= MAX_STRUCTURAL_LINE:
                 if match_banner_line(s):
                     state = "front"
                     front_until = _last_field_line(lines, i)
-                    yield _tok("BANNER", line, i)
+                    yield _tok("BANNER", line)
                     continue
                 kind = _header_kind(s)
                 if kind in ("TID", "ROUTING", "DTG", "FM") and addressed:
@@ -405,15 +420,15 @@ def classify(text: str) -> Iterator[Token]:
                         state = "header"
                         addressed = addressed or kind in ("TO", "INFO")
                         kind = "REPEAT" if repeating else kind
-                    yield _tok(kind, line, i)
+                    yield _tok(kind, line)
                     continue
             if state == "header":
-                yield _tok("REPEAT" if repeating else "ADDR", line, i)
+                yield _tok("REPEAT" if repeating else "ADDR", line)
                 continue
             if not (EO.match(s) or TAGS.match(s) or SUBJECT.match(s)):
                 # Text before any header or banner; a document with no banner at all is told
                 # apart by the cable reader, which then finds no station and serial.
-                yield _tok("STRAY", line, i)
+                yield _tok("STRAY", line)
                 continue
             state = "front"
             front_until = _last_field_line(lines, i)
@@ -430,24 +445,24 @@ def classify(text: str) -> Iterator[Token]:
                     last_field, seen_field = kind, True
                 elif kind != "CONT":
                     last_field = None
-                yield _tok(kind, line, i)
+                yield _tok(kind, line)
                 continue
             state = "body"
         if i in reheaders:
-            yield _tok("REPEAT", line, i)
+            yield _tok("REPEAT", line)
         elif state == "body" and i != signature and _plain(line, lines, i):
-            yield _tok("BLANK" if line.blank else "TEXT", line, i)
+            yield _tok("BLANK" if line.blank else "TEXT", line)
         elif state == "body" and s.rstrip()[-1:] in _OFFICE_ENDS and OFFICE.match(s):
             reheaders |= _telegram_header_run(lines, i)
-            yield _tok("REPEAT", line, i)
+            yield _tok("REPEAT", line)
         elif i == signature:
             state = "trailer"
-            yield _tok("SIGNATURE", line, i)
+            yield _tok("SIGNATURE", line)
         elif state == "trailer":
             if not line.blank:
-                yield _tok("TRAILER", line, i)
+                yield _tok("TRAILER", line)
         else:
-            yield _tok(_body_kind(lines, i, all_caps), line, i)
+            yield _tok(_body_kind(lines, i, all_caps), line)
 
 
 # The last character of an office line ("EB-00", "/015W", "D62914  231037Z /38"): a cheap test
@@ -740,9 +755,9 @@ def _index_rows(lines: list[Line]) -> tuple[list[Line], set[int]]:
         glued = _GLUED_ROW.search(line.text) if k + 1 in starts else None
         if glued:
             cut = line.start + glued.start()
-            out.append(Line(line.text[: glued.start()], line.start, cut))
+            out.append(new_line(line.text[: glued.start()], line.start, cut, line.line))
             rows.add(len(out))
-            out.append(Line(line.text[glued.start() :], cut, line.end))
+            out.append(new_line(line.text[glued.start() :], cut, line.end, line.line))
             continue
         if k in starts:
             rows.update(range(len(out), len(out) + 4))
@@ -763,30 +778,32 @@ def _unglue(lines: list[Line]) -> list[Line]:
         s = line.text
         row = DUMP_ROW.search(s) if "\t" in s else None
         if row and row.start() > 0:
-            out.append(Line(s[: row.start()], line.start, line.start + row.start()))
-            line = Line(s[row.start() :], line.start + row.start(), line.end)
+            out.append(new_line(s[: row.start()], line.start, line.start + row.start(), line.line))
+            line = new_line(s[row.start() :], line.start + row.start(), line.end, line.line)
             s = line.text
         row = DUMP_ROW.match(s) if row else None
         if row:
-            out.append(Line(s[: row.end()], line.start, line.start + row.end()))
-            line = Line(s[row.end() :], line.start + row.end(), line.end)
+            out.append(new_line(s[: row.end()], line.start, line.start + row.end(), line.line))
+            line = new_line(s[row.end() :], line.start + row.end(), line.end, line.line)
             s = line.text
         glued = GLUED_META_ID.search(s) if "id:" in s else None
         if glued:
-            out.append(Line(s[: glued.start()], line.start, line.start + glued.start()))
-            line = Line(s[glued.start() :], line.start + glued.start(), line.end)
+            out.append(
+                new_line(s[: glued.start()], line.start, line.start + glued.start(), line.line)
+            )
+            line = new_line(s[glued.start() :], line.start + glued.start(), line.end, line.line)
             s = line.text
         notice = NOTICE_TEXT.search(s)
         if notice and notice.end() < len(s.rstrip()):
             cut = notice.end()
-            out.append(Line(s[:cut], line.start, line.start + cut))
-            line = Line(s[cut:], line.start + cut, line.end)
+            out.append(new_line(s[:cut], line.start, line.start + cut, line.line))
+            line = new_line(s[cut:], line.start + cut, line.end, line.line)
             s = line.text
         m = find_banner(s)
         if m and m.start() > 0 and s[: m.start()].strip():
             cut = m.start()
-            out.append(Line(s[:cut], line.start, line.start + cut))
-            out.append(Line(s[cut:], line.start + cut, line.end))
+            out.append(new_line(s[:cut], line.start, line.start + cut, line.line))
+            out.append(new_line(s[cut:], line.start + cut, line.end, line.line))
             seen_banner = True
             continue
         if m:

@@ -183,6 +183,16 @@ def test_partial_extract_notice_glued_to_banner() -> None:
     assert record["cable"]["references"][0]["id"] == "00KINSHASA8578"
 
 
+def test_a_warning_names_the_line_of_the_file_after_a_glued_banner_was_split() -> None:
+    # 01HARARE1108 has its banner glued to the last routing line; splitting it must not shift
+    # the line numbers that warnings give: line N of the warning is line N of the file.
+    path = DEV / "01HARARE1108.txt"
+    (warning,) = [w for w in record_of(path)["provenance"]["warnings"] if "starts again" in w]
+    number = int(warning.split(" on line ")[1].split()[0])
+    line = path.read_text(encoding="utf-8").split("\n")[number - 1]
+    assert line.startswith("¶1.   THOUGH RAINS CONTINUED")
+
+
 def test_lettered_references_with_and_without_year() -> None:
     refs = record_of(DEV / "09BAKU139.txt")["cable"]["references"]
     assert [(r["label"], r["id"], r["kind"]) for r in refs] == [
