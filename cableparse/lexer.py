@@ -13,7 +13,6 @@ characters, so that no input costs more than linear time.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TypeVar
 
 from lark import Token
@@ -344,6 +343,7 @@ class LineRun(Token):
     lines: list[Token]
 
 
+_NOTHING: frozenset[str] = frozenset()
 _CONTINUES = {
     "PARA": frozenset({"TEXT", "BLANK", "PAGE", "CLASSLINE", "RULE", "TRAILER", "REPEAT"}),
     "TEXT": frozenset({"TEXT", "BLANK", "PAGE", "CLASSLINE", "RULE", "TRAILER", "REPEAT"}),
@@ -352,21 +352,23 @@ _CONTINUES = {
 }
 
 
-def tokenize(text: str) -> Iterator[Token]:
+def tokenize(text: str) -> list[Token]:
     """The grammar's tokens: one per line, but a block's continuation lines as one LINES run."""
+    out: list[Token] = []
     run: list[Token] = []
-    continues: frozenset[str] = frozenset()
+    continues: frozenset[str] = _NOTHING
     for tok in classify(text):
         if tok.type in continues:
             run.append(tok)
             continue
         if run:
-            yield _run(run)
+            out.append(_run(run))
             run = []
-        continues = _CONTINUES.get(tok.type, frozenset())
-        yield tok
+        continues = _CONTINUES.get(tok.type, _NOTHING)
+        out.append(tok)
     if run:
-        yield _run(run)
+        out.append(_run(run))
+    return out
 
 
 def _run(lines: list[Token]) -> LineRun:
@@ -376,8 +378,9 @@ def _run(lines: list[Token]) -> LineRun:
     return tok
 
 
-def classify(text: str) -> Iterator[Token]:
+def classify(text: str) -> list[Line]:
     """Classify every line of a cable. Raises nothing: unknown lines become TEXT or STRAY."""
+    out: list[Line] = []
     lines = _unglue(split_lines(text))
     # Index rows and previews are rare: one search of the whole text tells whether to look.
     lines, index_rows = _index_rows(lines) if _ANY_INDEX_DATE.search(text) else (lines, set())
@@ -395,22 +398,22 @@ def classify(text: str) -> Iterator[Token]:
     for i, line in enumerate(lines):
         s = line.text
         if i < preview_end:
-            yield _tok("STRAY", line)
+            out.append(_tok("STRAY", line))
             continue
         if state in ("pre", "header"):
             if line.blank:
                 continue
             if i in index_rows:
-                yield _tok("META", line)
+                out.append(_tok("META", line))
                 continue
             if NOTICE.match(s):
-                yield _tok("NOTICE", line)
+                out.append(_tok("NOTICE", line))
                 continue
             if len(s) <= MAX_STRUCTURAL_LINE:
                 if match_banner_line(s):
                     state = "front"
                     front_until = _last_field_line(lines, i)
-                    yield _tok("BANNER", line)
+                    out.append(_tok("BANNER", line))
                     continue
                 kind = _header_kind(s)
                 if kind in ("TID", "ROUTING", "DTG", "FM") and addressed:
@@ -420,15 +423,15 @@ def classify(text: str) -> Iterator[Token]:
                         state = "header"
                         addressed = addressed or kind in ("TO", "INFO")
                         kind = "REPEAT" if repeating else kind
-                    yield _tok(kind, line)
+                    out.append(_tok(kind, line))
                     continue
             if state == "header":
-                yield _tok("REPEAT" if repeating else "ADDR", line)
+                out.append(_tok("REPEAT" if repeating else "ADDR", line))
                 continue
             if not (EO.match(s) or TAGS.match(s) or SUBJECT.match(s)):
                 # Text before any header or banner; a document with no banner at all is told
                 # apart by the cable reader, which then finds no station and serial.
-                yield _tok("STRAY", line)
+                out.append(_tok("STRAY", line))
                 continue
             state = "front"
             front_until = _last_field_line(lines, i)
@@ -445,24 +448,25 @@ def classify(text: str) -> Iterator[Token]:
                     last_field, seen_field = kind, True
                 elif kind != "CONT":
                     last_field = None
-                yield _tok(kind, line)
+                out.append(_tok(kind, line))
                 continue
             state = "body"
         if i in reheaders:
-            yield _tok("REPEAT", line)
+            out.append(_tok("REPEAT", line))
         elif state == "body" and i != signature and _plain(line, lines, i):
-            yield _tok("BLANK" if line.blank else "TEXT", line)
+            out.append(line)  # split_lines typed it TEXT or BLANK already
         elif state == "body" and s.rstrip()[-1:] in _OFFICE_ENDS and OFFICE.match(s):
             reheaders |= _telegram_header_run(lines, i)
-            yield _tok("REPEAT", line)
+            out.append(_tok("REPEAT", line))
         elif i == signature:
             state = "trailer"
-            yield _tok("SIGNATURE", line)
+            out.append(_tok("SIGNATURE", line))
         elif state == "trailer":
             if not line.blank:
-                yield _tok("TRAILER", line)
+                out.append(_tok("TRAILER", line))
         else:
-            yield _tok(_body_kind(lines, i, all_caps), line)
+            out.append(_tok(_body_kind(lines, i, all_caps), line))
+    return out
 
 
 # The last character of an office line ("EB-00", "/015W", "D62914  231037Z /38"): a cheap test
