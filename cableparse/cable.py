@@ -603,11 +603,24 @@ def collect(tree: Tree[Token]) -> _Parts:
     return parts
 
 
-def _span(tokens: Sequence[Token]) -> Span:
-    content = [t for t in tokens if t.type not in ("BLANK",) and str(t).strip()]
-    if not content:
-        content = list(tokens)
-    return (content[0].start_pos or 0, content[-1].end_pos or 0)
+def _span(tokens: Sequence[Token], kinds: frozenset[str] | None = None) -> Span:
+    """From the first to the last token with text (of `kinds`, when given); from the first to
+    the last token when none has text."""
+
+    def counts(t: Token) -> bool:
+        return kinds is None or t.type in kinds
+
+    # From each end inwards: a paragraph has hundreds of lines, and text at both ends.
+    first = next((t for t in tokens if counts(t) and _has_text(t)), None)
+    last = next((t for t in reversed(tokens) if counts(t) and _has_text(t)), None)
+    if first is None or last is None:
+        counted = [t for t in tokens if counts(t)]
+        first, last = counted[0], counted[-1]
+    return (first.start_pos or 0, last.end_pos or 0)
+
+
+def _has_text(tok: Token) -> bool:
+    return tok.type != "BLANK" and not tok.value.isspace() and tok.value != ""
 
 
 _CONTENT = frozenset({"PARA", "TEXT", "HEADING"})
@@ -978,11 +991,11 @@ class CableReader:
                         out.append(Paragraph(text=text, span=_span(chunk), heading=heading))
                 continue
             number, label, marking, first = self._marker(toks[0])
-            lines = [first] + [str(t) if t.type == "TEXT" else "" for t in toks[1:]]
+            lines = [first] + [t.value if t.type == "TEXT" else "" for t in toks[1:]]
             out.append(
                 Paragraph(
                     text=_clean(lines),
-                    span=_span([t for t in toks if t.type in _CONTENT]),
+                    span=_span(toks, _CONTENT),
                     number=number,
                     label=label,
                     marking=marking,
