@@ -200,27 +200,41 @@ def new_line(text: str, start: int, end: int, number: int) -> Line:
 def split_lines(text: str) -> list[Line]:
     """Lines with their offsets. A backslash ending a line is the escape of the newline that a
     tab-separated dump (or a Markdown hard break) wrote, not text: it is left out of the line."""
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return _split_on_any_break(text)
+    # Lines end with "\n", or all with CRLF (DOS): str.split, which is many times faster than
+    # splitting on a pattern. A CR before the "\n" is the line break, not the line's.
+    crlf = "\r" in text
+    escapes = "\\" in text
     lines: list[Line] = []
     pos = 0
-    if "\r" not in text and "\\" not in text:
-        # Most texts: every line ends with one "\n" and keeps all its characters.
-        for number, raw in enumerate(text.split("\n"), 1):
-            end = pos + len(raw)
-            lines.append(new_line(raw, pos, end, number))
-            pos = end + 1
-        return lines
+    for number, raw in enumerate(text.split("\n"), 1):
+        content = raw[:-1] if crlf and raw.endswith("\r") else raw
+        if escapes:
+            content = _unescape_break(content)
+        lines.append(new_line(content, pos, pos + len(content), number))
+        pos += len(raw) + 1
+    return lines
+
+
+def _split_on_any_break(text: str) -> list[Line]:
+    """split_lines for text with lone CRs (old Macintosh files), which end lines too."""
     escapes = "\\" in text
-    # CRLF (DOS) and a lone CR (old Macintosh files) end lines too; offsets stay in the text.
+    lines: list[Line] = []
+    pos = 0
     parts = _LINE_BREAK.split(text)
     for number, (raw, brk) in enumerate(zip(parts[0::2], [*parts[1::2], ""], strict=True), 1):
-        content = raw
-        if escapes:
-            trimmed = content.rstrip()
-            if trimmed.endswith("\\") and not trimmed.endswith("\\\\"):
-                content = trimmed[:-1]
+        content = _unescape_break(raw) if escapes else raw
         lines.append(new_line(content, pos, pos + len(content), number))
         pos += len(raw) + len(brk)
     return lines
+
+
+def _unescape_break(content: str) -> str:
+    trimmed = content.rstrip()
+    if trimmed.endswith("\\") and not trimmed.endswith("\\\\"):
+        return trimmed[:-1]
+    return content
 
 
 _LINE_BREAK = re.compile(r"(\r\n?|\n)")

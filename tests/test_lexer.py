@@ -80,13 +80,18 @@ def _as_tuples(lines: list[lexer.Line]) -> list[tuple[str, int, int, bool]]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*REAL_LINES, *EDGE_LINES, "x \t", "\x0c"]), max_size=8))
-def test_the_short_way_of_splitting_lines_agrees_with_the_general_one(lines: list[str]) -> None:
-    # A text with no CR and no backslash is split the short way; the same text with a CR at
-    # its end takes the general way, which must give the same lines and one empty line more.
-    text = "\n".join(lines)
-    if "\\" in text:
-        return
+@given(
+    st.lists(
+        st.sampled_from([*REAL_LINES, *EDGE_LINES, "x \t", "\x0c", "a \\ ", "\\\\"]), max_size=8
+    ),
+    st.booleans(),
+)
+def test_the_short_way_of_splitting_lines_agrees_with_the_general_one(
+    lines: list[str], dos: bool
+) -> None:
+    # Text whose line breaks are all LF or all CRLF is split the short way; the same text with
+    # a lone CR at its end takes the general way, which must give the same lines and one more.
+    text = ("\r\n" if dos else "\n").join(lines)
     short = lexer.split_lines(text)
     general = lexer.split_lines(text + "\r")
     assert _as_tuples(short) == _as_tuples(general[:-1])
