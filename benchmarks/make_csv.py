@@ -77,9 +77,14 @@ def escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("'", "\\'")
 
 
+# Dates move by the row number in hours, around a cycle of three years: a dump of Cablegate's
+# size keeps its cables' dates near their templates' (1966-2010), not decades past them.
+DATE_CYCLE_HOURS = 3 * 365 * 24
+
+
 def row(n: int, t: Template) -> str:
-    """Row n (1-based) made from template t: serial n, date moved by n hours."""
-    when = t.date + timedelta(hours=n)
+    """Row n (1-based) made from template t: serial n, date moved by n hours (in a cycle)."""
+    when = t.date + timedelta(hours=n % DATE_CYCLE_HOURS)
     header, body = t.header, t.body
     if t.dtg:
         dtg = when.strftime("%d%H%MZ %b %y").upper()
