@@ -31,6 +31,11 @@ BATCH = 500
 # then, having said so (Archive's on_wait), this long before it gives up.
 QUIET_WAIT_MS = 2000
 WAIT_MS = 300_000
+# SQLite's page cache per connection, in KiB (its default is 2 MB). The indexes an ingest adds
+# to at random places (sha256s, aliases, identities) outgrow 2 MB within some ten thousand
+# documents, and each miss is a page read and a page written again; readers keep more of the
+# full-text index at hand.
+CACHE_KIB = 64 * 1024
 
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
@@ -189,13 +194,21 @@ def lookup_forms(record: dict[str, Any]) -> list[str]:
 
 @attrs.frozen
 class Prepared:
-    """A parsed document reduced to what the store writes. Made where the parsing happens (a
-    worker process under --jobs), so that the one writing process does little more than SQL."""
+    """A parsed document reduced to the values the store writes. Made where the parsing happens
+    (a worker process under --jobs), so that the one writing process does little more than SQL,
+    and sent to it as plain tuples rather than the nested record."""
 
-    record: dict[str, Any]
     record_json: str
     identity: str
+    sha256: str
+    format: str
+    # The documents columns from `id` to `year`, in the table's order.
+    columns: tuple[Any, ...]
+    title: str | None
+    # (seq, number, label, marking, heading, text, span_start, span_end) of each paragraph.
+    paragraphs: list[tuple[Any, ...]]
     forms: list[str]
+    tags: list[str]
     # The text the spans index, when it is not the Source's own (an HTML page's extract):
     # None spares sending the same text back from the worker.
     text: str | None
@@ -206,11 +219,32 @@ def prepare(item: Source | Failure) -> Prepared | Failure:
     if isinstance(result, Failure):
         return result
     record = result.to_record()
+    cable = record.get("cable") or {}
+    ref = cable.get("reference_id")
     return Prepared(
-        record=record,
         record_json=json.dumps(record, ensure_ascii=False),
         identity=identity(record),
+        sha256=record["provenance"]["sha256"],
+        format=record["provenance"]["format"],
+        columns=(
+            record["id"],
+            record["kind"],
+            record["title"],
+            record["date"],
+            record["classification"],
+            cable.get("origin"),
+            ref,
+            ids.station_key(cable["origin"]) if cable else None,
+            cable.get("serial"),
+            ref[:2] if ref else None,
+        ),
+        title=record["title"],
+        paragraphs=[
+            (seq, p["number"], p["label"], p["marking"], p["heading"], p["text"], *p["span"])
+            for seq, p in enumerate(record["paragraphs"])
+        ],
         forms=lookup_forms(record),
+        tags=list(cable.get("tags", [])),
         text=None if isinstance(item, Source) and result.text == item.text else result.text,
     )
 
@@ -244,6 +278,7 @@ class Archive:
         try:
             self.db = sqlite3.connect(self.path, timeout=WAIT_MS / 1000, isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self.db.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
             self._setup(create)
         except sqlite3.DatabaseError as exc:
@@ -367,107 +402,106 @@ class Archive:
     def _store_batch(
         self, batch: list[tuple[Source, Prepared]], run: int, report: IngestReport
     ) -> None:
+        """One transaction for the batch, each table written by one statement: SQLite's cost
+        per statement, not per row, is what the one writing process was spending."""
+        db = self.db
         with self._write():
-            # The batch's paragraphs go into the full-text index in one statement after they
-            # are stored: FTS5 indexes a bulk insert far faster than one row at a time.
-            first = self.db.execute("SELECT coalesce(max(rowid), 0) FROM paragraphs").fetchone()[0]
+            db.executemany(
+                "INSERT OR IGNORE INTO sources(sha256, size, format, encoding, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(d.sha256, len(s.data), d.format, s.encoding, s.data) for s, d in batch],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO source_paths(sha256, path, row, offset) VALUES (?, ?, ?, ?)",
+                [(d.sha256, s.name, s.row, s.offset) for s, d in batch],
+            )
+            # What is stored of these identities already; the batch's own documents are added
+            # as they are taken, so a later one sees an earlier one as if stored one by one.
+            stored: dict[str, set[tuple[str, str]]] = {}
+            current: set[str] = set()
+            for ident, sha, version, is_current in db.execute(
+                "SELECT identity, source_sha256, parser_version, current FROM documents "
+                "WHERE identity IN (SELECT value FROM json_each(?))",
+                (json.dumps([d.identity for _, d in batch]),),
+            ):
+                stored.setdefault(ident, set()).add((sha, version))
+                if is_current:
+                    current.add(ident)
+            superseded = set(current)
+            taken: list[tuple[Source, Prepared]] = []
             for src, doc in batch:
-                outcome = self._store(src, doc, run)
-                setattr(report, outcome, getattr(report, outcome) + 1)
-            self.db.execute(
+                versions = stored.setdefault(doc.identity, set())
+                if (doc.sha256, PARSER_VERSION) in versions:
+                    report.unchanged += 1
+                    continue
+                versions.add((doc.sha256, PARSER_VERSION))
+                if doc.identity in current:
+                    report.updated += 1
+                else:
+                    report.new += 1
+                    current.add(doc.identity)
+                taken.append((src, doc))
+            if not taken:
+                return
+            superseded &= {d.identity for _, d in taken}
+            db.executemany(
+                "UPDATE documents SET current = 0 WHERE identity = ? AND current = 1",
+                [(ident,) for ident in superseded],
+            )
+            # Keys given here rather than by SQLite, so that one statement can insert all the
+            # documents and the paragraphs still know theirs; the write lock is held, so no
+            # other process takes them meanwhile.
+            first_key = db.execute("SELECT coalesce(max(key), 0) + 1 FROM documents").fetchone()[0]
+            first_paragraph = db.execute(
+                "SELECT coalesce(max(rowid), 0) FROM paragraphs"
+            ).fetchone()[0]
+            # Of several versions of one identity in the batch only the last is current.
+            last = {d.identity: k for k, (_, d) in enumerate(taken)}
+            db.executemany(
+                "INSERT INTO documents(key, id, kind, title, date, classification, origin, "
+                "reference_id, station, serial, year, identity, current, source_sha256, "
+                "source_path, parser_version, run, text, record) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        first_key + k,
+                        *d.columns,
+                        d.identity,
+                        int(last[d.identity] == k),
+                        d.sha256,
+                        s.name,
+                        PARSER_VERSION,
+                        run,
+                        s.text if d.text is None else d.text,
+                        d.record_json,
+                    )
+                    for k, (s, d) in enumerate(taken)
+                ],
+            )
+            keyed = [(first_key + k, d) for k, (_, d) in enumerate(taken)]
+            db.executemany(
+                "INSERT INTO documents_fts(rowid, title) VALUES (?, ?)",
+                [(key, d.title) for key, d in keyed if d.title],
+            )
+            db.executemany(
+                "INSERT INTO paragraphs(document, seq, number, label, marking, heading, text, "
+                "span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(key, *p) for key, d in keyed for p in d.paragraphs],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO aliases(alias, document) VALUES (?, ?)",
+                [(form, key) for key, d in keyed for form in d.forms],
+            )
+            db.executemany(
+                "INSERT INTO tags(document, tag) VALUES (?, ?)",
+                [(key, tag) for key, d in keyed for tag in d.tags],
+            )
+            # FTS5 indexes a bulk insert far faster than one row at a time.
+            db.execute(
                 "INSERT INTO paragraphs_fts(rowid, text) "
                 "SELECT rowid, text FROM paragraphs WHERE rowid > ?",
-                (first,),
+                (first_paragraph,),
             )
-
-    def _store(self, src: Source, doc: Prepared, run: int) -> str:
-        db = self.db
-        record = doc.record
-        # The worker hashed the bytes for the record's provenance; hashing them again here
-        # would cost the one writing process.
-        sha = record["provenance"]["sha256"]
-        db.execute(
-            "INSERT OR IGNORE INTO sources(sha256, size, format, encoding, data) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (sha, len(src.data), record["provenance"]["format"], src.encoding, src.data),
-        )
-        db.execute(
-            "INSERT OR IGNORE INTO source_paths(sha256, path, row, offset) VALUES (?, ?, ?, ?)",
-            (sha, src.name, src.row, src.offset),
-        )
-        ident = doc.identity
-        same = db.execute(
-            "SELECT key FROM documents WHERE identity = ? AND source_sha256 = ? "
-            "AND parser_version = ?",
-            (ident, sha, PARSER_VERSION),
-        ).fetchone()
-        if same:
-            return "unchanged"
-        previous = db.execute(
-            "SELECT count(*) FROM documents WHERE identity = ? AND current = 1", (ident,)
-        ).fetchone()[0]
-        if previous:
-            db.execute(
-                "UPDATE documents SET current = 0 WHERE identity = ? AND current = 1", (ident,)
-            )
-        cable = record.get("cable") or {}
-        ref = cable.get("reference_id")
-        cur = db.execute(
-            "INSERT INTO documents(id, kind, title, date, classification, origin, reference_id, "
-            "station, serial, year, identity, current, source_sha256, source_path, "
-            "parser_version, run, text, record) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
-            (
-                record["id"],
-                record["kind"],
-                record["title"],
-                record["date"],
-                record["classification"],
-                cable.get("origin"),
-                ref,
-                ids.station_key(cable["origin"]) if cable else None,
-                cable.get("serial"),
-                ref[:2] if ref else None,
-                ident,
-                sha,
-                src.name,
-                PARSER_VERSION,
-                run,
-                src.text if doc.text is None else doc.text,
-                doc.record_json,
-            ),
-        )
-        key = cur.lastrowid
-        if record["title"]:
-            db.execute(
-                "INSERT INTO documents_fts(rowid, title) VALUES (?, ?)", (key, record["title"])
-            )
-        db.executemany(
-            "INSERT INTO paragraphs(document, seq, number, label, marking, heading, text, "
-            "span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    key,
-                    seq,
-                    p["number"],
-                    p["label"],
-                    p["marking"],
-                    p["heading"],
-                    p["text"],
-                    *p["span"],
-                )
-                for seq, p in enumerate(record["paragraphs"])
-            ],
-        )
-        db.executemany(
-            "INSERT OR IGNORE INTO aliases(alias, document) VALUES (?, ?)",
-            [(form, key) for form in doc.forms],
-        )
-        db.executemany(
-            "INSERT INTO tags(document, tag) VALUES (?, ?)",
-            [(key, tag) for tag in cable.get("tags", [])],
-        )
-        return "updated" if previous else "new"
 
     # ---- reading ---------------------------------------------------------------------------
 
