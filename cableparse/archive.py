@@ -119,6 +119,50 @@ _SCHEMA = [
 ]
 
 
+# A search ranks at most this many candidates: for a word found in more paragraphs (or titles)
+# than this, the candidates are the most recently stored of them. bm25 scores every candidate,
+# at about 2 µs each, so a word found everywhere would otherwise cost seconds on an archive of
+# Cablegate's size; this many keeps a search under 100 ms.
+RANKED_AT_MOST = 20_000
+
+
+@attrs.frozen
+class _Search:
+    """The statements of a search over one FTS5 table: the rowid below which candidates are
+    not ranked, the best candidates' rowids in order, and the hit one of them makes if its
+    document is current."""
+
+    floor: str
+    rank: str
+    show: str
+
+
+_PARAGRAPH_SEARCH = _Search(
+    floor="SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ? "
+    "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+    rank="SELECT rowid FROM paragraphs_fts "
+    "WHERE paragraphs_fts MATCH ? AND rowid >= ? "
+    "ORDER BY bm25(paragraphs_fts), rowid DESC LIMIT ?",
+    show="SELECT d.id, d.reference_id, p.number, d.title, "
+    "snippet(paragraphs_fts, 0, '[', ']', '…', 16) "
+    # CROSS JOIN keeps the full-text table outermost, where it seeks the one rowid; inner, it
+    # would be scanned for it.
+    "FROM paragraphs_fts CROSS JOIN paragraphs p ON p.rowid = paragraphs_fts.rowid "
+    "CROSS JOIN documents d ON d.key = p.document "
+    "WHERE paragraphs_fts MATCH ? AND paragraphs_fts.rowid = ? AND d.current = 1",
+)
+_TITLE_SEARCH = _Search(
+    floor="SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? "
+    "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+    rank="SELECT rowid FROM documents_fts "
+    "WHERE documents_fts MATCH ? AND rowid >= ? "
+    "ORDER BY bm25(documents_fts), rowid DESC LIMIT ?",
+    show="SELECT d.id, d.reference_id, NULL, d.title, d.title "
+    "FROM documents_fts CROSS JOIN documents d ON d.key = documents_fts.rowid "
+    "WHERE documents_fts MATCH ? AND documents_fts.rowid = ? AND d.current = 1",
+)
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written; the message says why, in a user's words."""
 
@@ -598,33 +642,36 @@ class Archive:
         return out
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
-        """Full-text search over paragraphs and titles of current documents, best first."""
+        """Full-text search over paragraphs and titles of current documents, best first (see
+        RANKED_AT_MOST for words found nearly everywhere)."""
         # Every word a quoted FTS5 string, so no query syntax gets through; FTS5 ends a
         # string at a NUL ("unterminated string"), so a NUL only separates words.
         words = query.replace("\0", " ").split()
         terms = " ".join('"' + t.replace('"', '""') + '"' for t in words)
-        if not terms:
+        if not terms or limit <= 0:
             return []
-        hits: list[Hit] = []
-        for row in self.db.execute(
-            "SELECT d.id, d.reference_id, p.number, d.title, "
-            "snippet(paragraphs_fts, 0, '[', ']', '…', 16) "
-            "FROM paragraphs_fts JOIN paragraphs p ON p.rowid = paragraphs_fts.rowid "
-            "JOIN documents d ON d.key = p.document "
-            "WHERE paragraphs_fts MATCH ? AND d.current = 1 ORDER BY rank LIMIT ?",
-            (terms, limit),
-        ):
-            hits.append(Hit(*row))
+        hits = self._best(_PARAGRAPH_SEARCH, terms, limit)
         seen = {h.id for h in hits}
-        for row in self.db.execute(
-            "SELECT d.id, d.reference_id, NULL, d.title, d.title FROM documents_fts "
-            "JOIN documents d ON d.key = documents_fts.rowid "
-            "WHERE documents_fts MATCH ? AND d.current = 1 ORDER BY rank LIMIT ?",
-            (terms, limit),
-        ):
-            if row[0] not in seen:
-                hits.append(Hit(*row))
+        hits += [h for h in self._best(_TITLE_SEARCH, terms, limit) if h.id not in seen]
         return hits[:limit]
+
+    def _best(self, sql: _Search, terms: str, limit: int) -> list[Hit]:
+        """The `limit` best current matches, by bm25. They are ranked in the full-text index
+        alone, and the rows are read for the best only: reading every match's document to ask
+        whether it is current would cost more than the ranking."""
+        floor = self.db.execute(sql.floor, (terms, RANKED_AT_MOST - 1)).fetchone()
+        wanted = limit
+        while True:
+            best = self.db.execute(sql.rank, (terms, floor[0] if floor else 0, wanted)).fetchall()
+            hits = []
+            for (rowid,) in best:
+                row = self.db.execute(sql.show, (terms, rowid)).fetchone()
+                if row is not None:
+                    hits.append(Hit(*row))
+            # Older versions among the best: look further, as far as the candidates go.
+            if len(hits) >= limit or len(best) < wanted:
+                return hits[:limit]
+            wanted *= 4
 
     def records(
         self,
