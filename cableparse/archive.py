@@ -31,6 +31,11 @@ BATCH = 500
 # then, having said so (Archive's on_wait), this long before it gives up.
 QUIET_WAIT_MS = 2000
 WAIT_MS = 300_000
+# SQLite's page cache per connection, in KiB (its default is 2 MB). The indexes an ingest adds
+# to at random places (sha256s, aliases, identities) outgrow 2 MB within some ten thousand
+# documents, and each miss is a page read and a page written again; readers keep more of the
+# full-text index at hand.
+CACHE_KIB = 64 * 1024
 
 _SCHEMA = [
     """CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""",
@@ -114,6 +119,50 @@ _SCHEMA = [
 ]
 
 
+# A search ranks at most this many candidates: for a word found in more paragraphs (or titles)
+# than this, the candidates are the most recently stored of them. bm25 scores every candidate,
+# at about 2 µs each, so a word found everywhere would otherwise cost seconds on an archive of
+# Cablegate's size; this many keeps a search under 100 ms.
+RANKED_AT_MOST = 20_000
+
+
+@attrs.frozen
+class _Search:
+    """The statements of a search over one FTS5 table: the rowid below which candidates are
+    not ranked, the best candidates' rowids in order, and the hit one of them makes if its
+    document is current."""
+
+    floor: str
+    rank: str
+    show: str
+
+
+_PARAGRAPH_SEARCH = _Search(
+    floor="SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH ? "
+    "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+    rank="SELECT rowid FROM paragraphs_fts "
+    "WHERE paragraphs_fts MATCH ? AND rowid >= ? "
+    "ORDER BY bm25(paragraphs_fts), rowid DESC LIMIT ?",
+    show="SELECT d.id, d.reference_id, p.number, d.title, "
+    "snippet(paragraphs_fts, 0, '[', ']', '…', 16) "
+    # CROSS JOIN keeps the full-text table outermost, where it seeks the one rowid; inner, it
+    # would be scanned for it.
+    "FROM paragraphs_fts CROSS JOIN paragraphs p ON p.rowid = paragraphs_fts.rowid "
+    "CROSS JOIN documents d ON d.key = p.document "
+    "WHERE paragraphs_fts MATCH ? AND paragraphs_fts.rowid = ? AND d.current = 1",
+)
+_TITLE_SEARCH = _Search(
+    floor="SELECT rowid FROM documents_fts WHERE documents_fts MATCH ? "
+    "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+    rank="SELECT rowid FROM documents_fts "
+    "WHERE documents_fts MATCH ? AND rowid >= ? "
+    "ORDER BY bm25(documents_fts), rowid DESC LIMIT ?",
+    show="SELECT d.id, d.reference_id, NULL, d.title, d.title "
+    "FROM documents_fts CROSS JOIN documents d ON d.key = documents_fts.rowid "
+    "WHERE documents_fts MATCH ? AND documents_fts.rowid = ? AND d.current = 1",
+)
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written; the message says why, in a user's words."""
 
@@ -189,13 +238,21 @@ def lookup_forms(record: dict[str, Any]) -> list[str]:
 
 @attrs.frozen
 class Prepared:
-    """A parsed document reduced to what the store writes. Made where the parsing happens (a
-    worker process under --jobs), so that the one writing process does little more than SQL."""
+    """A parsed document reduced to the values the store writes. Made where the parsing happens
+    (a worker process under --jobs), so that the one writing process does little more than SQL,
+    and sent to it as plain tuples rather than the nested record."""
 
-    record: dict[str, Any]
     record_json: str
     identity: str
+    sha256: str
+    format: str
+    # The documents columns from `id` to `year`, in the table's order.
+    columns: tuple[Any, ...]
+    title: str | None
+    # (seq, number, label, marking, heading, text, span_start, span_end) of each paragraph.
+    paragraphs: list[tuple[Any, ...]]
     forms: list[str]
+    tags: list[str]
     # The text the spans index, when it is not the Source's own (an HTML page's extract):
     # None spares sending the same text back from the worker.
     text: str | None
@@ -206,11 +263,32 @@ def prepare(item: Source | Failure) -> Prepared | Failure:
     if isinstance(result, Failure):
         return result
     record = result.to_record()
+    cable = record.get("cable") or {}
+    ref = cable.get("reference_id")
     return Prepared(
-        record=record,
         record_json=json.dumps(record, ensure_ascii=False),
         identity=identity(record),
+        sha256=record["provenance"]["sha256"],
+        format=record["provenance"]["format"],
+        columns=(
+            record["id"],
+            record["kind"],
+            record["title"],
+            record["date"],
+            record["classification"],
+            cable.get("origin"),
+            ref,
+            ids.station_key(cable["origin"]) if cable else None,
+            cable.get("serial"),
+            ref[:2] if ref else None,
+        ),
+        title=record["title"],
+        paragraphs=[
+            (seq, p["number"], p["label"], p["marking"], p["heading"], p["text"], *p["span"])
+            for seq, p in enumerate(record["paragraphs"])
+        ],
         forms=lookup_forms(record),
+        tags=list(cable.get("tags", [])),
         text=None if isinstance(item, Source) and result.text == item.text else result.text,
     )
 
@@ -244,6 +322,7 @@ class Archive:
         try:
             self.db = sqlite3.connect(self.path, timeout=WAIT_MS / 1000, isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self.db.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
             self._setup(create)
         except sqlite3.DatabaseError as exc:
@@ -367,107 +446,106 @@ class Archive:
     def _store_batch(
         self, batch: list[tuple[Source, Prepared]], run: int, report: IngestReport
     ) -> None:
+        """One transaction for the batch, each table written by one statement: SQLite's cost
+        per statement, not per row, is what the one writing process was spending."""
+        db = self.db
         with self._write():
-            # The batch's paragraphs go into the full-text index in one statement after they
-            # are stored: FTS5 indexes a bulk insert far faster than one row at a time.
-            first = self.db.execute("SELECT coalesce(max(rowid), 0) FROM paragraphs").fetchone()[0]
+            db.executemany(
+                "INSERT OR IGNORE INTO sources(sha256, size, format, encoding, data) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(d.sha256, len(s.data), d.format, s.encoding, s.data) for s, d in batch],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO source_paths(sha256, path, row, offset) VALUES (?, ?, ?, ?)",
+                [(d.sha256, s.name, s.row, s.offset) for s, d in batch],
+            )
+            # What is stored of these identities already; the batch's own documents are added
+            # as they are taken, so a later one sees an earlier one as if stored one by one.
+            stored: dict[str, set[tuple[str, str]]] = {}
+            current: set[str] = set()
+            for ident, sha, version, is_current in db.execute(
+                "SELECT identity, source_sha256, parser_version, current FROM documents "
+                "WHERE identity IN (SELECT value FROM json_each(?))",
+                (json.dumps([d.identity for _, d in batch]),),
+            ):
+                stored.setdefault(ident, set()).add((sha, version))
+                if is_current:
+                    current.add(ident)
+            superseded = set(current)
+            taken: list[tuple[Source, Prepared]] = []
             for src, doc in batch:
-                outcome = self._store(src, doc, run)
-                setattr(report, outcome, getattr(report, outcome) + 1)
-            self.db.execute(
+                versions = stored.setdefault(doc.identity, set())
+                if (doc.sha256, PARSER_VERSION) in versions:
+                    report.unchanged += 1
+                    continue
+                versions.add((doc.sha256, PARSER_VERSION))
+                if doc.identity in current:
+                    report.updated += 1
+                else:
+                    report.new += 1
+                    current.add(doc.identity)
+                taken.append((src, doc))
+            if not taken:
+                return
+            superseded &= {d.identity for _, d in taken}
+            db.executemany(
+                "UPDATE documents SET current = 0 WHERE identity = ? AND current = 1",
+                [(ident,) for ident in superseded],
+            )
+            # Keys given here rather than by SQLite, so that one statement can insert all the
+            # documents and the paragraphs still know theirs; the write lock is held, so no
+            # other process takes them meanwhile.
+            first_key = db.execute("SELECT coalesce(max(key), 0) + 1 FROM documents").fetchone()[0]
+            first_paragraph = db.execute(
+                "SELECT coalesce(max(rowid), 0) FROM paragraphs"
+            ).fetchone()[0]
+            # Of several versions of one identity in the batch only the last is current.
+            last = {d.identity: k for k, (_, d) in enumerate(taken)}
+            db.executemany(
+                "INSERT INTO documents(key, id, kind, title, date, classification, origin, "
+                "reference_id, station, serial, year, identity, current, source_sha256, "
+                "source_path, parser_version, run, text, record) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        first_key + k,
+                        *d.columns,
+                        d.identity,
+                        int(last[d.identity] == k),
+                        d.sha256,
+                        s.name,
+                        PARSER_VERSION,
+                        run,
+                        s.text if d.text is None else d.text,
+                        d.record_json,
+                    )
+                    for k, (s, d) in enumerate(taken)
+                ],
+            )
+            keyed = [(first_key + k, d) for k, (_, d) in enumerate(taken)]
+            db.executemany(
+                "INSERT INTO documents_fts(rowid, title) VALUES (?, ?)",
+                [(key, d.title) for key, d in keyed if d.title],
+            )
+            db.executemany(
+                "INSERT INTO paragraphs(document, seq, number, label, marking, heading, text, "
+                "span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(key, *p) for key, d in keyed for p in d.paragraphs],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO aliases(alias, document) VALUES (?, ?)",
+                [(form, key) for key, d in keyed for form in d.forms],
+            )
+            db.executemany(
+                "INSERT INTO tags(document, tag) VALUES (?, ?)",
+                [(key, tag) for key, d in keyed for tag in d.tags],
+            )
+            # FTS5 indexes a bulk insert far faster than one row at a time.
+            db.execute(
                 "INSERT INTO paragraphs_fts(rowid, text) "
                 "SELECT rowid, text FROM paragraphs WHERE rowid > ?",
-                (first,),
+                (first_paragraph,),
             )
-
-    def _store(self, src: Source, doc: Prepared, run: int) -> str:
-        db = self.db
-        record = doc.record
-        # The worker hashed the bytes for the record's provenance; hashing them again here
-        # would cost the one writing process.
-        sha = record["provenance"]["sha256"]
-        db.execute(
-            "INSERT OR IGNORE INTO sources(sha256, size, format, encoding, data) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (sha, len(src.data), record["provenance"]["format"], src.encoding, src.data),
-        )
-        db.execute(
-            "INSERT OR IGNORE INTO source_paths(sha256, path, row, offset) VALUES (?, ?, ?, ?)",
-            (sha, src.name, src.row, src.offset),
-        )
-        ident = doc.identity
-        same = db.execute(
-            "SELECT key FROM documents WHERE identity = ? AND source_sha256 = ? "
-            "AND parser_version = ?",
-            (ident, sha, PARSER_VERSION),
-        ).fetchone()
-        if same:
-            return "unchanged"
-        previous = db.execute(
-            "SELECT count(*) FROM documents WHERE identity = ? AND current = 1", (ident,)
-        ).fetchone()[0]
-        if previous:
-            db.execute(
-                "UPDATE documents SET current = 0 WHERE identity = ? AND current = 1", (ident,)
-            )
-        cable = record.get("cable") or {}
-        ref = cable.get("reference_id")
-        cur = db.execute(
-            "INSERT INTO documents(id, kind, title, date, classification, origin, reference_id, "
-            "station, serial, year, identity, current, source_sha256, source_path, "
-            "parser_version, run, text, record) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)",
-            (
-                record["id"],
-                record["kind"],
-                record["title"],
-                record["date"],
-                record["classification"],
-                cable.get("origin"),
-                ref,
-                ids.station_key(cable["origin"]) if cable else None,
-                cable.get("serial"),
-                ref[:2] if ref else None,
-                ident,
-                sha,
-                src.name,
-                PARSER_VERSION,
-                run,
-                src.text if doc.text is None else doc.text,
-                doc.record_json,
-            ),
-        )
-        key = cur.lastrowid
-        if record["title"]:
-            db.execute(
-                "INSERT INTO documents_fts(rowid, title) VALUES (?, ?)", (key, record["title"])
-            )
-        db.executemany(
-            "INSERT INTO paragraphs(document, seq, number, label, marking, heading, text, "
-            "span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    key,
-                    seq,
-                    p["number"],
-                    p["label"],
-                    p["marking"],
-                    p["heading"],
-                    p["text"],
-                    *p["span"],
-                )
-                for seq, p in enumerate(record["paragraphs"])
-            ],
-        )
-        db.executemany(
-            "INSERT OR IGNORE INTO aliases(alias, document) VALUES (?, ?)",
-            [(form, key) for form in doc.forms],
-        )
-        db.executemany(
-            "INSERT INTO tags(document, tag) VALUES (?, ?)",
-            [(key, tag) for tag in cable.get("tags", [])],
-        )
-        return "updated" if previous else "new"
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -564,33 +642,36 @@ class Archive:
         return out
 
     def search(self, query: str, limit: int = 20) -> list[Hit]:
-        """Full-text search over paragraphs and titles of current documents, best first."""
+        """Full-text search over paragraphs and titles of current documents, best first (see
+        RANKED_AT_MOST for words found nearly everywhere)."""
         # Every word a quoted FTS5 string, so no query syntax gets through; FTS5 ends a
         # string at a NUL ("unterminated string"), so a NUL only separates words.
         words = query.replace("\0", " ").split()
         terms = " ".join('"' + t.replace('"', '""') + '"' for t in words)
-        if not terms:
+        if not terms or limit <= 0:
             return []
-        hits: list[Hit] = []
-        for row in self.db.execute(
-            "SELECT d.id, d.reference_id, p.number, d.title, "
-            "snippet(paragraphs_fts, 0, '[', ']', '…', 16) "
-            "FROM paragraphs_fts JOIN paragraphs p ON p.rowid = paragraphs_fts.rowid "
-            "JOIN documents d ON d.key = p.document "
-            "WHERE paragraphs_fts MATCH ? AND d.current = 1 ORDER BY rank LIMIT ?",
-            (terms, limit),
-        ):
-            hits.append(Hit(*row))
+        hits = self._best(_PARAGRAPH_SEARCH, terms, limit)
         seen = {h.id for h in hits}
-        for row in self.db.execute(
-            "SELECT d.id, d.reference_id, NULL, d.title, d.title FROM documents_fts "
-            "JOIN documents d ON d.key = documents_fts.rowid "
-            "WHERE documents_fts MATCH ? AND d.current = 1 ORDER BY rank LIMIT ?",
-            (terms, limit),
-        ):
-            if row[0] not in seen:
-                hits.append(Hit(*row))
+        hits += [h for h in self._best(_TITLE_SEARCH, terms, limit) if h.id not in seen]
         return hits[:limit]
+
+    def _best(self, sql: _Search, terms: str, limit: int) -> list[Hit]:
+        """The `limit` best current matches, by bm25. They are ranked in the full-text index
+        alone, and the rows are read for the best only: reading every match's document to ask
+        whether it is current would cost more than the ranking."""
+        floor = self.db.execute(sql.floor, (terms, RANKED_AT_MOST - 1)).fetchone()
+        wanted = limit
+        while True:
+            best = self.db.execute(sql.rank, (terms, floor[0] if floor else 0, wanted)).fetchall()
+            hits = []
+            for (rowid,) in best:
+                row = self.db.execute(sql.show, (terms, rowid)).fetchone()
+                if row is not None:
+                    hits.append(Hit(*row))
+            # Older versions among the best: look further, as far as the candidates go.
+            if len(hits) >= limit or len(best) < wanted:
+                return hits[:limit]
+            wanted *= 4
 
     def records(
         self,

@@ -6,6 +6,7 @@ the reason the grammar gave is kept in the record's warnings.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -106,8 +107,15 @@ def map_stream(
             yield (item if isinstance(item, Source) else None), fn(item)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        while batch := list(itertools.islice(it, 256 * jobs)):
-            results = pool.map(fn, batch, chunksize=16)
+        # The next batch is read and handed out before this one's results are taken, so that
+        # the workers have work while this process reads inputs and writes results.
+        ahead: collections.deque[tuple[list[Source | Failure], Iterator[T]]] = collections.deque()
+        while True:
+            while len(ahead) < 2 and (batch := list(itertools.islice(it, 256 * jobs))):
+                ahead.append((batch, pool.map(fn, batch, chunksize=16)))
+            if not ahead:
+                return
+            batch, results = ahead.popleft()
             for item, result in zip(batch, results, strict=True):
                 yield (item if isinstance(item, Source) else None), result
 
