@@ -291,6 +291,17 @@ def test_an_escaped_quote_outside_a_field_is_no_quote() -> None:
     assert_same(items, reference(data))
 
 
+def test_escapes_far_from_any_quote_outside_a_field() -> None:
+    """Text outside the fields, long enough to be looked through in pieces, with an escape
+    at every offset: an escaped quote there opens nothing, an escaped backslash escapes nothing."""
+    good = row("9", "1/2/1970 3:05", "70X2", "E", "U", "", "h", "b")
+    for k in range(300):
+        for escape in (b'\\"', b'\\\\"', b"\\\\\\\n"):
+            data = b"x" * k + escape + b"y\n" + good
+            for size in (5, 64, 1 << 22):
+                assert_same(read(data, size), reference(data))
+
+
 def test_a_row_over_the_limit_fails_and_the_next_row_is_read() -> None:
     good = row("2", "1/2/1970 3:05", "70X2", "E", "U", "", "h", "b")
     long_open = b'"1","1/2/1970 3:04","70X1","E","U","","h","' + b"x\n" * 600
