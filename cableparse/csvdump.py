@@ -2,22 +2,32 @@
 
 Columns: row number, date (`MM/DD/YYYY HH:MM`), reference id, origin, classification,
 referenced ids separated by `|`, routing header, body. Fields hold raw newlines, and quotes
-inside them are written `\\"` (apostrophes `\\'`), so a row is found by counting unescaped quotes
-line by line: the file is read as a stream, one row in memory at a time, whatever its size.
+inside them are written `\\"` (apostrophes `\\'`), so a row ends at the first line break outside
+a quoted field, with escapes read left to right (a quote is escaped when an odd number of
+backslashes stands before it). The file is read in large buffers and the row ends found with
+`bytes.find` over them, so that the Python work is per quoted field, not per line; a row that is
+cut by a buffer's end is carried into the next. Memory stays bounded whatever the file's size.
 
 Each row becomes one Source: `data` is the row's bytes as they are in the file, `offset` their
 byte offset and `row` the row's ordinal (1 for the first). The text the parsers read is the
 routing header column, a line break, then the body column, both with their escapes undone:
 character `i` of the body is character `len(header) + 1 + i` of the text. The other columns go
 into `external`.
+
+A line inside a quoted field that starts like a row (ROW_START) means the quote before it was
+never closed: that row is a Failure and a new row starts at the line. A row longer than
+MAX_ROW_BYTES is a Failure, and what follows it is passed over up to the next line that starts
+like a row.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+from cableparse import decoding
 from cableparse.decoding import decode
 from cableparse.inputs import Failure, Source, SourceError
 
@@ -37,10 +47,32 @@ ROW_START = re.compile(rb'^"\d+","\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}","')
 # A row is at most this long; past it the row is reported and skipped, to keep memory bounded
 # when a stray quote would otherwise swallow the rest of the file.
 MAX_ROW_BYTES = 32 * 1024 * 1024
+# How much of the file is read at a time: large enough that the per-buffer work is nothing, small
+# enough not to matter for memory.
+BUFFER_BYTES = 4 * 1024 * 1024
 
-_ESCAPED = re.compile(rb"\\.", re.S)
-_FIELD = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"(,|\r?\n|\Z)', re.S)
+# ROW_START after a line break. The row number is bounded so that telling whether the last line
+# of a buffer starts a row needs a bounded look ahead: a number longer than a row can be is no
+# row's number.
+_ROW_NUMBER_DIGITS = 32 * 1024 * 1024
+_NEXT_ROW_START = re.compile(
+    rb'\n(?="\d{1,%d}","\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}",")' % _ROW_NUMBER_DIGITS
+)
+_ROW_NUMBER = re.compile(rb'"\d*')
+_AFTER_ROW_NUMBER = len('","12/31/1999 23:59","')
+# A row whose quotes come thick (a file of quotes only, a field of escaped quotes) is read on by
+# these expressions, which do in C what the loop over bytes.find would do quote by quote.
+_FIND_STEPS = 64
+_OUTSIDE = re.compile(rb'(?:[^"\\\n]++|\\[^\n]|"(?:[^"\\]++|\\.)*+")*+(\\?\n)?', re.S)
+_INSIDE = re.compile(rb'(?:[^"\\]++|\\.)*+(")?', re.S)
+_FIELD_REST = re.compile(r'(?:[^"\\]++|\\.)*+"', re.S)
 _UNESCAPE = re.compile(r"\\(.)", re.S)
+
+_BOMS = tuple(bom for bom, _, _ in decoding.BOMS)
+# Every mark decode() looks for begins with one of these characters; a row's bytes without them
+# cannot hold a mark. Their first bytes are looked for first: a one-byte search is a memchr.
+_MARK_STARTS = tuple(sorted({mark[0].encode("utf-8") for mark in decoding._MOJIBAKE_MARKS}))
+_MARK_FIRST_BYTES = tuple(sorted({start[:1] for start in _MARK_STARTS}))
 
 
 def looks_like(head: bytes) -> bool:
@@ -48,48 +80,182 @@ def looks_like(head: bytes) -> bool:
     return ROW_START.match(head.removeprefix(b"\xef\xbb\xbf")) is not None
 
 
-def read_rows(lines: Iterable[bytes], name: str) -> Iterator[Source | Failure]:
-    """The rows of a dump given as its lines (a binary file object is one), as Sources, and a
-    Failure naming the row for each that is not 8 well-quoted columns; the rest goes on."""
-    pending: list[bytes] = []
-    size = start = offset = 0
+def read_rows(
+    lines: Iterable[bytes], name: str, buffer_size: int = BUFFER_BYTES
+) -> Iterator[Source | Failure]:
+    """The rows of a dump given as a binary file object (read `buffer_size` bytes at a time) or
+    as its lines (any pieces of it, in order), as Sources, and a Failure naming the row for each
+    that is not 8 well-quoted columns; the rest goes on."""
+    buf = bytearray()
+    base = 0  # the file offset of buf[0]
+    # Indexes into buf: where the current row starts (while skipping: where to look for the
+    # next line break); where the scan of the row goes on (always between two escape tokens);
+    # where the search for a line inside the row that starts like a row goes on.
+    start = pos = resync = 0
+    quoted = skipping = False
     ordinal = 0
-    open_quote = skipping = False
-    for k, line in enumerate(lines):
-        if k == 0 and line.startswith(b"\xef\xbb\xbf"):
-            line, offset = line[3:], 3
-        if line.startswith(b'"') and (open_quote or skipping) and ROW_START.match(line):
-            if not skipping:
-                yield _failure(name, ordinal + 1, start, "a quote is never closed")
-            ordinal += 1
-            pending, size, open_quote, skipping = [], 0, False, False
-        if skipping:
-            offset += len(line)
-            continue
-        if not pending:
-            start = offset
-        pending.append(line)
-        size += len(line)
-        offset += len(line)
-        if b'"' in line and _quotes(line) % 2:
-            open_quote = not open_quote
-        if open_quote and size > MAX_ROW_BYTES:
-            yield _failure(name, ordinal + 1, start, f"longer than {MAX_ROW_BYTES} bytes")
-            pending, size, open_quote, skipping = [], 0, False, True
-            continue
-        if not open_quote:
-            data = b"".join(pending)
-            pending, size = [], 0
-            if data.strip():
+    looked_for_bom = False
+    chunks = iter(_chunks(lines, buffer_size))
+    final = False
+    while not final:
+        chunk = next(chunks, None)
+        if chunk is None:
+            final = True
+        else:
+            if start and start >= len(buf) - start:
+                # Only dropped when at least half the buffer is done with, so that a long row
+                # arriving in many small pieces is not moved once per piece.
+                del buf[:start]
+                base += start
+                pos -= start
+                resync -= start
+                start = 0
+            buf += chunk
+        if not looked_for_bom:
+            if len(buf) < 3 and not final:
+                continue
+            looked_for_bom = True
+            if buf.startswith(b"\xef\xbb\xbf"):
+                start = pos = resync = 3
+        size = len(buf)
+        while True:
+            if skipping:
+                m = _NEXT_ROW_START.search(buf, start)
+                if m is None:
+                    last = buf.rfind(b"\n", start)
+                    start = last if last >= 0 and _undecided(buf, last + 1, final) else size
+                    break
                 ordinal += 1
-                yield _row(data, name, ordinal, start)
-    if pending and not skipping:
-        yield _failure(name, ordinal + 1, start, "the file ends inside a quoted field")
+                start = pos = resync = m.start() + 1
+                quoted = skipping = False
+            end, pos, quoted = _scan(buf, pos, quoted, start)
+            limit = start + MAX_ROW_BYTES
+            m = _NEXT_ROW_START.search(buf, resync, size if end < 0 else end)
+            if m is not None and m.start() < limit:
+                yield _failure(name, ordinal + 1, base + start, "a quote is never closed")
+                ordinal += 1
+                start = pos = resync = m.start() + 1
+                quoted = False
+                continue
+            if end >= 0 and end - start <= MAX_ROW_BYTES:
+                data = bytes(buf[start:end])
+                if data.strip():
+                    ordinal += 1
+                    yield _row(data, name, ordinal, base + start)
+                start = pos = resync = end
+                continue
+            if end < 0:
+                # The last line start seen may still turn out to begin a row: look at it again.
+                last = buf.rfind(b"\n", resync)
+                waiting = last >= 0 and _undecided(buf, last + 1, final)
+                resync = last if waiting else size
+                if size - start <= MAX_ROW_BYTES or (waiting and last < limit):
+                    if not final:
+                        break
+                    if quoted:
+                        why = "the file ends inside a quoted field"
+                        yield _failure(name, ordinal + 1, base + start, why)
+                    elif buf[start:].strip():
+                        yield _row(bytes(buf[start:]), name, ordinal + 1, base + start)
+                    break
+            yield _failure(name, ordinal + 1, base + start, f"longer than {MAX_ROW_BYTES} bytes")
+            skipping = True
+            start = limit
 
 
-def _quotes(line: bytes) -> int:
-    """The unescaped quotes in a line."""
-    return (_ESCAPED.sub(b"", line) if b"\\" in line else line).count(b'"')
+def _chunks(lines: Iterable[bytes], size: int) -> Iterator[bytes]:
+    if isinstance(lines, io.BufferedIOBase):
+        # read1: a pipe gives what it has instead of blocking until a whole buffer is in.
+        while chunk := lines.read1(size):
+            yield chunk
+    else:
+        yield from lines
+
+
+def _undecided(buf: bytearray, at: int, final: bool) -> bool:
+    """Whether more bytes could still make the line that starts at `at`, the last in the buffer,
+    start like a row."""
+    if final:
+        return False
+    m = _ROW_NUMBER.match(buf, at)
+    if m is None:
+        return at == len(buf)
+    return m.end() - at - 1 <= _ROW_NUMBER_DIGITS and len(buf) - m.end() < _AFTER_ROW_NUMBER
+
+
+def _scan(buf: bytearray, pos: int, quoted: bool, start: int) -> tuple[int, int, bool]:
+    """Scan the row that starts at `start` on from `pos` (in a quoted field if `quoted`): the
+    index after its line break, or -1 when the buffer ends first, and where to go on."""
+    size = len(buf)
+    for _ in range(_FIND_STEPS):
+        if quoted:
+            q = buf.find(b'"', pos)
+        else:
+            # Outside a field the next quote may be far past the row's line break (a file
+            # without quotes): look in a window that doubles, so that a row costs what it holds.
+            window = 64
+            while True:
+                hi = min(size, pos + window)
+                q = buf.find(b'"', pos, hi)
+                nl = buf.find(b"\n", pos, hi if q < 0 else q)
+                if nl >= 0:
+                    return nl + 1, nl + 1, False
+                if q >= 0 or hi == size:
+                    break
+                pos = hi - 1 if _escaped(buf, pos, hi) else hi
+                window *= 2
+        if q < 0:
+            # Go on before a backslash that ends the buffer: it escapes what comes next.
+            if _escaped(buf, pos, size):
+                return -1, size - 1, quoted
+            return -1, size, quoted
+        if not _escaped(buf, pos, q):
+            quoted = not quoted
+        pos = q + 1
+    while True:
+        # Both expressions match the empty string, so they always match.
+        if quoted:
+            m = _INSIDE.match(buf, pos)
+            assert m is not None
+            pos = m.end()
+            if m.group(1) is None:
+                return -1, pos, True
+            quoted = False
+        m = _OUTSIDE.match(buf, pos)
+        assert m is not None
+        if m.group(1) is not None:
+            return m.end(), m.end(), False
+        pos = m.end()
+        if pos == size or buf[pos] != 34:
+            return -1, pos, False
+        # A quoted field that the buffer ends inside.
+        quoted = True
+        pos += 1
+
+
+def _escaped(buf: bytearray, lo: int, at: int) -> bool:
+    """Whether the backslashes just before `at`, none before `lo` (where an escape token
+    begins), are odd in number: then the last of them escapes the byte at `at`."""
+    if at <= lo or buf[at - 1] != 92:
+        return False
+    if at - 1 == lo or buf[at - 2] != 92:
+        return True
+    return (at - lo - len(buf[lo:at].rstrip(b"\\"))) % 2 == 1
+
+
+def _decode(data: bytes) -> tuple[str, str, list[str]]:
+    """decode(data). A row that is UTF-8 with no NUL, BOM or mojibake mark in it decodes to
+    itself with no warning; telling that from the bytes costs a few scans at memchr speed,
+    where decode looks for each mark in the text (most of a row's cost otherwise)."""
+    if b"\x00" not in data and not data.startswith(_BOMS):
+        for first in _MARK_FIRST_BYTES:
+            if first in data and any(start in data for start in _MARK_STARTS):
+                return decode(data)
+        try:
+            return data.decode("utf-8"), "utf-8", []
+        except UnicodeDecodeError:
+            pass
+    return decode(data)
 
 
 def _unescape(field: str) -> str:
@@ -115,7 +281,7 @@ def _failure(name: str, ordinal: int, offset: int, why: str) -> Failure:
 
 def _row(data: bytes, name: str, ordinal: int, offset: int) -> Source | Failure:
     try:
-        text, encoding, warnings = decode(data)
+        text, encoding, warnings = _decode(data)
         fields = split_row(text)
     except SourceError as exc:
         return _failure(name, ordinal, offset, str(exc))
@@ -142,22 +308,46 @@ def _row(data: bytes, name: str, ordinal: int, offset: int) -> Source | Failure:
 
 
 def split_row(text: str) -> list[str]:
-    """One row's text to its 8 unescaped fields; SourceError when it is not that."""
+    """One row's text to its 8 unescaped fields; SourceError when it is not that. Each field is
+    a quote, text in which a quote is escaped by a backslash, a quote, then a comma, a line
+    break (CRLF or LF) or the end of the text."""
     fields: list[str] = []
-    pos = 0
+    pos, size = 0, len(text)
     while True:
-        m = _FIELD.match(text, pos)
-        if m is None:
+        close = _closing_quote(text, pos + 1) if text.startswith('"', pos) else -1
+        after = text[close + 1 : close + 3]
+        if close < 0 or not (after[:1] in (",", "\n") or after == "\r\n" or close + 1 == size):
             raise SourceError(f"column {len(fields) + 1} is not a quoted field")
-        fields.append(_unescape(m.group(1)))
-        pos = m.end()
-        if m.group(2) != ",":
+        fields.append(_unescape(text[pos + 1 : close]))
+        if after[:1] != ",":
+            pos = size if not after else close + (3 if after == "\r\n" else 2)
             break
-    if pos != len(text):
+        pos = close + 2
+    if pos != size:
         raise SourceError(f"text after the last quoted field (column {len(fields)})")
     if len(fields) != len(COLUMNS):
         raise SourceError(f"{len(fields)} columns, not {len(COLUMNS)}")
     return fields
+
+
+def _closing_quote(text: str, pos: int) -> int:
+    """The first unescaped quote from `pos` on (where an escape token begins), or -1."""
+    for _ in range(_FIND_STEPS):
+        q = text.find('"', pos)
+        if q < 0 or not _escaped_in_text(text, pos, q):
+            return q
+        pos = q + 1
+    m = _FIELD_REST.match(text, pos)
+    return -1 if m is None else m.end() - 1
+
+
+def _escaped_in_text(text: str, lo: int, at: int) -> bool:
+    """_escaped for a row's text."""
+    if at <= lo or text[at - 1] != "\\":
+        return False
+    if at - 1 == lo or text[at - 2] != "\\":
+        return True
+    return (at - lo - len(text[lo:at].rstrip("\\"))) % 2 == 1
 
 
 def iso_date(value: str, layout: str = "%m/%d/%Y %H:%M") -> str | None:
