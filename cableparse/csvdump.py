@@ -27,7 +27,6 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from cableparse import decoding
 from cableparse.decoding import decode
 from cableparse.inputs import Failure, Source, SourceError
 
@@ -67,12 +66,6 @@ _OUTSIDE = re.compile(rb'(?:[^"\\\n]++|\\[^\n]|"(?:[^"\\]++|\\.)*+")*+(\\?\n)?',
 _INSIDE = re.compile(rb'(?:[^"\\]++|\\.)*+(")?', re.S)
 _FIELD_REST = re.compile(r'(?:[^"\\]++|\\.)*+"', re.S)
 _UNESCAPE = re.compile(r"\\(.)", re.S)
-
-_BOMS = tuple(bom for bom, _, _ in decoding.BOMS)
-# Every mark decode() looks for begins with one of these characters; a row's bytes without them
-# cannot hold a mark. Their first bytes are looked for first: a one-byte search is a memchr.
-_MARK_STARTS = tuple(sorted({mark[0].encode("utf-8") for mark in decoding._MOJIBAKE_MARKS}))
-_MARK_FIRST_BYTES = tuple(sorted({start[:1] for start in _MARK_STARTS}))
 
 
 def looks_like(head: bytes) -> bool:
@@ -243,21 +236,6 @@ def _escaped(buf: bytearray, lo: int, at: int) -> bool:
     return (at - lo - len(buf[lo:at].rstrip(b"\\"))) % 2 == 1
 
 
-def _decode(data: bytes) -> tuple[str, str, list[str]]:
-    """decode(data). A row that is UTF-8 with no NUL, BOM or mojibake mark in it decodes to
-    itself with no warning; telling that from the bytes costs a few scans at memchr speed,
-    where decode looks for each mark in the text (most of a row's cost otherwise)."""
-    if b"\x00" not in data and not data.startswith(_BOMS):
-        for first in _MARK_FIRST_BYTES:
-            if first in data and any(start in data for start in _MARK_STARTS):
-                return decode(data)
-        try:
-            return data.decode("utf-8"), "utf-8", []
-        except UnicodeDecodeError:
-            pass
-    return decode(data)
-
-
 def _unescape(field: str) -> str:
     """A field with its backslash escapes undone. The dump escapes quotes and apostrophes
     almost only, and str.replace undoes those far faster than a substitution with a template,
@@ -281,7 +259,7 @@ def _failure(name: str, ordinal: int, offset: int, why: str) -> Failure:
 
 def _row(data: bytes, name: str, ordinal: int, offset: int) -> Source | Failure:
     try:
-        text, encoding, warnings = _decode(data)
+        text, encoding, warnings = decode(data)
         fields = split_row(text)
     except SourceError as exc:
         return _failure(name, ordinal, offset, str(exc))

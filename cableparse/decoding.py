@@ -43,7 +43,7 @@ def _sloppy(exc: UnicodeError) -> tuple[str | bytes, int]:
 codecs.register_error(_SLOPPY, _sloppy)
 # Sequences that UTF-8 punctuation and accented letters become when read as Windows-1252.
 _MOJIBAKE_MARKS = ("â€", "Ã©", "Ã¨", "Ã¼", "Ã¶", "Ã¤", "Ã±", "Ã§", "Ã¡", "Ã³", "Ã­", "Â ")
-_MOJIBAKE_LEADS = frozenset(mark[0] for mark in _MOJIBAKE_MARKS)
+_MOJIBAKE_FIRST_BYTES = frozenset(mark.encode("utf-8")[:1] for mark in _MOJIBAKE_MARKS)
 
 
 def decode(data: bytes) -> tuple[str, str, list[str]]:
@@ -70,8 +70,9 @@ def decode(data: bytes) -> tuple[str, str, list[str]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return _detect(data, warnings)
-    if not any(lead in text for lead in _MOJIBAKE_LEADS):
-        # Every mark starts with one of three characters: three quick scans instead of a dozen.
+    if not any(first in data for first in _MOJIBAKE_FIRST_BYTES):
+        # Every mark starts with one of three characters, whose UTF-8 bytes start alike: a
+        # search for one byte (a memchr) instead of a dozen searches of the text.
         return text, "utf-8", warnings
     fixed = _undo_mojibake(text)
     if fixed is not None:
