@@ -284,7 +284,8 @@ def show(
 def search(query: str, archive_dir: str | None, limit: int) -> None:
     """Full-text search of titles and paragraphs, with citations (ID ¶N).
 
-    All the words must occur; the hits are ranked best first.
+    All the words must occur; the hits are ranked best first (bm25). Words found in more than
+    20,000 paragraphs are ranked among the 20,000 most recently stored of them.
 
     \b
     Examples:
