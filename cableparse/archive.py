@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from cableparse import ids
+from cableparse.model import record_json
 from cableparse.parsing import map_stream, parse_or_fail
 from cableparse.sources import Failure, Source
 from cableparse.version import PARSER_VERSION
@@ -266,7 +267,7 @@ def prepare(item: Source | Failure) -> Prepared | Failure:
     cable = record.get("cable") or {}
     ref = cable.get("reference_id")
     return Prepared(
-        record_json=json.dumps(record, ensure_ascii=False),
+        record_json=record_json(record),
         identity=identity(record),
         sha256=record["provenance"]["sha256"],
         format=record["provenance"]["format"],

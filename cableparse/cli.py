@@ -14,13 +14,9 @@ import click
 
 from cableparse import __version__, render
 from cableparse.archive import Archive, ArchiveError, LookupFailed
+from cableparse.model import record_json
 from cableparse.parsing import DEFAULT_MAX_MB, MAX_SIZE_ENV, parse_sources
 from cableparse.sources import Failure, Source, iter_sources, iter_stream
-
-
-def dumps(record: dict[str, object]) -> str:
-    """One record as one JSON line: stable key order, non-ASCII kept readable."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,7 +86,7 @@ def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
             failed += 1
             click.echo(str(item), err=True)
         elif fmt == "jsonl":
-            sys.stdout.write(dumps(item.to_record()) + "\n")
+            sys.stdout.write(record_json(item.to_record()) + "\n")
         else:
             records.append(item.to_record())
     if fmt == "json":
@@ -395,7 +391,7 @@ def export(
         records = archive.records(tag, since, until, kind)
         if fmt == "jsonl":
             for record in records:
-                output.write(dumps(record) + "\n")
+                output.write(record_json(record) + "\n")
         else:
             writer = csv.DictWriter(output, fieldnames=render.PARAGRAPH_FIELDS)
             writer.writeheader()
