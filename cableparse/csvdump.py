@@ -263,6 +263,19 @@ def _row(data: bytes, name: str, ordinal: int, offset: int) -> Source | Failure:
         fields = split_row(text)
     except SourceError as exc:
         return _failure(name, ordinal, offset, str(exc))
+    return row_source(fields, data, encoding, warnings, name, ordinal, offset)
+
+
+def row_source(
+    fields: list[str],
+    data: bytes,
+    encoding: str,
+    warnings: list[str],
+    name: str,
+    ordinal: int,
+    offset: int,
+) -> Source:
+    """A row's Source from its 8 fields and its bytes as they are in the file."""
     columns = dict(zip(COLUMNS, fields, strict=True))
     header, body = columns.pop("header"), columns.pop("body")
     date = iso_date(columns["date"])
