@@ -1104,7 +1104,7 @@ def _clean(lines: list[str]) -> str:
 
 def parse_cable(src: Source) -> Document:
     """Read a Source as a cable. Raises NotACable when the text is not in the cable format."""
-    tokens = list(lexer.tokenize(src.text))
+    tokens = lexer.tokenize(src.text)
     if not any(t.type in ("BANNER", "TAGS", "SUBJECT", "DTG", "FM") for t in tokens):
         raise NotACable("no cable banner, routing header, TAGS or SUBJECT line")
     # A line the grammar has no place for (an office line right after the front matter, a

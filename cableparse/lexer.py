@@ -230,6 +230,16 @@ def _split_on_any_break(text: str) -> list[Line]:
     return lines
 
 
+def _cut(line: Line, at: int) -> tuple[Line, Line]:
+    """A line in two at character `at`: both parts keep their offsets in the text and the
+    line's number."""
+    s = line.text
+    return (
+        new_line(s[:at], line.start, line.start + at, line.line),
+        new_line(s[at:], line.start + at, line.end, line.line),
+    )
+
+
 def _unescape_break(content: str) -> str:
     trimmed = content.rstrip()
     if trimmed.endswith("\\") and not trimmed.endswith("\\\\"):
@@ -772,10 +782,10 @@ def _index_rows(lines: list[Line]) -> tuple[list[Line], set[int]]:
     for k, line in enumerate(lines):
         glued = _GLUED_ROW.search(line.text) if k + 1 in starts else None
         if glued:
-            cut = line.start + glued.start()
-            out.append(new_line(line.text[: glued.start()], line.start, cut, line.line))
+            head, tail = _cut(line, glued.start())
+            out.append(head)
             rows.add(len(out))
-            out.append(new_line(line.text[glued.start() :], cut, line.end, line.line))
+            out.append(tail)
             continue
         if k in starts:
             rows.update(range(len(out), len(out) + 4))
@@ -796,32 +806,27 @@ def _unglue(lines: list[Line]) -> list[Line]:
         s = line.text
         row = DUMP_ROW.search(s) if "\t" in s else None
         if row and row.start() > 0:
-            out.append(new_line(s[: row.start()], line.start, line.start + row.start(), line.line))
-            line = new_line(s[row.start() :], line.start + row.start(), line.end, line.line)
+            head, line = _cut(line, row.start())
+            out.append(head)
             s = line.text
         row = DUMP_ROW.match(s) if row else None
         if row:
-            out.append(new_line(s[: row.end()], line.start, line.start + row.end(), line.line))
-            line = new_line(s[row.end() :], line.start + row.end(), line.end, line.line)
+            head, line = _cut(line, row.end())
+            out.append(head)
             s = line.text
         glued = GLUED_META_ID.search(s) if "id:" in s else None
         if glued:
-            out.append(
-                new_line(s[: glued.start()], line.start, line.start + glued.start(), line.line)
-            )
-            line = new_line(s[glued.start() :], line.start + glued.start(), line.end, line.line)
+            head, line = _cut(line, glued.start())
+            out.append(head)
             s = line.text
         notice = NOTICE_TEXT.search(s)
         if notice and notice.end() < len(s.rstrip()):
-            cut = notice.end()
-            out.append(new_line(s[:cut], line.start, line.start + cut, line.line))
-            line = new_line(s[cut:], line.start + cut, line.end, line.line)
+            head, line = _cut(line, notice.end())
+            out.append(head)
             s = line.text
         m = find_banner(s)
         if m and m.start() > 0 and s[: m.start()].strip():
-            cut = m.start()
-            out.append(new_line(s[:cut], line.start, line.start + cut, line.line))
-            out.append(new_line(s[cut:], line.start + cut, line.end, line.line))
+            out.extend(_cut(line, m.start()))
             seen_banner = True
             continue
         if m:
