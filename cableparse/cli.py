@@ -7,7 +7,7 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
@@ -15,7 +15,7 @@ import click
 from cableparse import __version__, render
 from cableparse.archive import Archive, ArchiveError, LookupFailed
 from cableparse.model import record_json
-from cableparse.parsing import DEFAULT_MAX_MB, MAX_SIZE_ENV, parse_sources
+from cableparse.parsing import DEFAULT_MAX_MB, MAX_SIZE_ENV, map_stream, parse_or_fail
 from cableparse.sources import Failure, Source, iter_sources, iter_stream
 
 
@@ -69,7 +69,7 @@ MAX_SIZE_OPTION = click.option(
     help="Worker processes that parse in parallel (output order is kept).",
 )
 def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
-    """Parse files or folders and print one record per document on stdout.
+    """Parse files, folders or `-` (standard input) and print one record per document.
 
     PATHS may be files or folders (read recursively). Problems go to stderr as
     `PATH: message`; the other inputs are still parsed; the exit status is 1 if any failed.
@@ -78,10 +78,11 @@ def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
     Examples:
       cableparse parse seeds/002_304b85bcb573f93c.txt
       cableparse parse ../corpus --format jsonl > records.jsonl
+      cat cable.txt | cableparse parse -
     """
     failed = 0
     records: list[dict[str, object]] = []
-    for item in parse_sources(paths, jobs=jobs):
+    for _, item in map_stream(parse_or_fail, _inputs(paths), jobs):
         if isinstance(item, Failure):
             failed += 1
             click.echo(str(item), err=True)
@@ -139,12 +140,11 @@ def ingest(paths: tuple[str, ...], archive_dir: str | None, jobs: int) -> None:
       cat cable.txt | cableparse ingest -
     """
     with open_archive(archive_dir, create=True) as archive:
-        items = itertools.chain.from_iterable(
-            read_stdin() if p == "-" else iter_sources(p) for p in paths
-        )
         try:
             with progress("Ingesting") as bar:
-                report = archive.ingest(items, asked=" ".join(paths), jobs=jobs, progress=bar)
+                report = archive.ingest(
+                    _inputs(paths), asked=" ".join(paths), jobs=jobs, progress=bar
+                )
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
         except KeyboardInterrupt:
@@ -179,9 +179,12 @@ def progress(label: str) -> Any:
     )
 
 
-def read_stdin() -> Iterator[Source | Failure]:
-    """Standard input, told by its content like a file: a cables.csv piped in is streamed."""
-    return iter_stream(sys.stdin.buffer, "-")
+def _inputs(paths: Iterable[str]) -> Iterator[Source | Failure]:
+    """The documents under each path; `-` is standard input, told by its content like a file
+    (a cables.csv piped in is streamed)."""
+    return itertools.chain.from_iterable(
+        iter_stream(sys.stdin.buffer, "-") if p == "-" else iter_sources(p) for p in paths
+    )
 
 
 def parse_para_spec(spec: str) -> list[int]:

@@ -7,6 +7,7 @@ their readers (test_sources.py, test_containers.py, test_encodings.py).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -192,3 +193,18 @@ def test_a_document_over_the_size_limit(batch: Path, monkeypatch: pytest.MonkeyP
 def test_the_default_size_limit_is_generous(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(MAX_SIZE_ENV, raising=False)
     assert max_document_bytes() >= 100 * 2**20
+
+
+def test_parse_reads_standard_input_like_a_file() -> None:
+    result = CliRunner().invoke(main, ["parse", "-"], input=SEED_CABLE.read_bytes())
+    assert result.exit_code == 0, result.output
+    (line,) = result.stdout.splitlines()
+    record = json.loads(line)
+    assert record["id"] == "BAKU-000433"
+    assert record["provenance"]["source"] == "-"
+
+
+def test_parse_of_empty_standard_input_names_it_and_fails() -> None:
+    result = CliRunner().invoke(main, ["parse", "-"], input=b"")
+    assert result.exit_code == 1
+    assert "-: empty file" in result.stderr
