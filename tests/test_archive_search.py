@@ -76,6 +76,19 @@ def test_a_word_found_everywhere_is_ranked_among_its_latest_matches(
     assert found == [hit for hit in everywhere if hit in candidates][:10]
 
 
+def test_the_full_text_index_matches_the_paragraphs_with_its_bulk_setting(
+    dev_archive: Path,
+) -> None:
+    with Archive(dev_archive) as archive:
+        # FTS5's own check: raises when the index and the paragraphs it indexes differ.
+        archive.db.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('integrity-check')")
+        (hash_bytes,) = archive.db.execute(
+            "SELECT v FROM paragraphs_fts_config WHERE k = 'hashsize'"
+        ).fetchone()
+    # Pending terms are written out in 16 MB segments, not FTS5's default 1 MB.
+    assert hash_bytes == 16 * 1024 * 1024
+
+
 def test_versions_of_one_cable_in_one_run_are_new_then_updated(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
