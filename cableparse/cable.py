@@ -552,11 +552,15 @@ class _Parts:
 def _tokens(tree: Tree[Token]) -> list[Token]:
     """A subtree's line tokens, in order, with LINES runs opened up."""
     out: list[Token] = []
-    for value in tree.scan_values(lambda v: isinstance(v, Token)):
+    # A walk of the children rather than lark's scan_values: every rule of the grammar holds
+    # tokens only, and this runs for every block of every cable.
+    for value in tree.children:
         if isinstance(value, lexer.LineRun):
             out.extend(value.lines)
-        else:
+        elif isinstance(value, Token):
             out.append(value)
+        else:
+            out.extend(_tokens(value))
     return out
 
 
