@@ -20,9 +20,8 @@ from typing import Any
 import attrs
 
 from cableparse import ids
+from cableparse.inputs import Failure, Source
 from cableparse.model import record_json
-from cableparse.parsing import map_stream, parse_or_fail
-from cableparse.sources import Failure, Source
 from cableparse.version import PARSER_VERSION
 
 DB_NAME = "cableparse.db"
@@ -267,6 +266,8 @@ class Prepared:
 
 
 def prepare(item: Source | Failure) -> Prepared | Failure:
+    from cableparse.parsing import parse_or_fail  # see Archive.ingest
+
     result = parse_or_fail(item)
     if isinstance(result, Failure):
         return result
@@ -408,6 +409,10 @@ class Archive:
         progress: Any = None,
     ) -> IngestReport:
         """Parse and store a stream of inputs, one transaction per batch of documents."""
+        # The parsers are loaded only here: reading an archive needs none of them, and
+        # loading them was two thirds of the start-up of show and search.
+        from cableparse.parsing import map_stream
+
         report = IngestReport()
         run = self._begin_run(asked)
         pending: list[tuple[Source, Prepared]] = []

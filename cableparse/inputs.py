@@ -12,6 +12,11 @@ from typing import Literal
 
 import attrs
 
+# The setting of the size limit a document (cableparse.parsing.max_document_bytes reads it),
+# kept here so that the command line can name it without loading the parsers.
+MAX_SIZE_ENV = "CABLEPARSE_MAX_SIZE"
+DEFAULT_MAX_MB = 100.0
+
 
 @attrs.frozen
 class Source:

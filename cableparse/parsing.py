@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from cableparse import article, cable
 from cableparse.errors import NotACable, ParseError
+from cableparse.inputs import DEFAULT_MAX_MB, MAX_SIZE_ENV
 from cableparse.model import Document
 from cableparse.sources import Failure, Source, iter_sources
 
@@ -27,8 +28,6 @@ __all__ = [
     "parse_text",
 ]
 
-MAX_SIZE_ENV = "CABLEPARSE_MAX_SIZE"
-DEFAULT_MAX_MB = 100.0
 MB = 1 << 20
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -260,3 +262,15 @@ def test_library_ingest_of_a_real_corpus(tmp_path: Path) -> None:
         assert report.new == 40 and report.failed == 0
         record: dict[str, Any] = archive.resolve("09baku139")
     assert record["title"].startswith("HOW IRAN BUILDS INFLUENCE")
+
+
+def test_the_look_up_commands_start_without_loading_the_parsers() -> None:
+    # show, search, list and export read the archive only: loading lark, lxml and the
+    # parsers' patterns was two thirds of their start-up.
+    code = "import sys, cableparse.cli; print(' '.join(sorted(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "cableparse.archive" in loaded
+    heavy = {"lark", "lxml", "cableparse.parsing", "cableparse.lexer", "cableparse.article"}
+    assert heavy.isdisjoint(loaded)
