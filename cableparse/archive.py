@@ -664,8 +664,11 @@ class Archive:
         if not terms or limit <= 0:
             return []
         hits = self._best(_PARAGRAPH_SEARCH, terms, limit)
-        seen = {h.id for h in hits}
-        hits += [h for h in self._best(_TITLE_SEARCH, terms, limit) if h.id not in seen]
+        # Title hits come after paragraph hits, so they are looked for only when the
+        # paragraphs leave room: for a common word, ranking the titles was half the search.
+        if len(hits) < limit:
+            seen = {h.id for h in hits}
+            hits += [h for h in self._best(_TITLE_SEARCH, terms, limit) if h.id not in seen]
         return hits[:limit]
 
     def _best(self, sql: _Search, terms: str, limit: int) -> list[Hit]:

@@ -76,6 +76,16 @@ def test_a_word_found_everywhere_is_ranked_among_its_latest_matches(
     assert found == [hit for hit in everywhere if hit in candidates][:10]
 
 
+def test_a_word_only_in_a_subject_finds_the_cable_by_its_title(dev_archive: Path) -> None:
+    # 02BOGOTA1025's SUBJECT: "PUBLIC PROTESTS GROW IN THE FACE OF FARC ATTACKS"; no paragraph
+    # of the dev cables has the word.
+    with Archive(dev_archive) as archive:
+        hits = archive.search("protests")
+    assert [(h.id, h.number, h.title) for h in hits] == [
+        ("BOGOTA-001025", None, "PUBLIC PROTESTS GROW IN THE FACE OF FARC ATTACKS")
+    ]
+
+
 def test_the_full_text_index_matches_the_paragraphs_with_its_bulk_setting(
     dev_archive: Path,
 ) -> None:
