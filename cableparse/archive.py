@@ -409,8 +409,8 @@ class Archive:
         progress: Any = None,
     ) -> IngestReport:
         """Parse and store a stream of inputs, one transaction per batch of documents."""
-        # The parsers are loaded only here: reading an archive needs none of them, and
-        # loading them was two thirds of the start-up of show and search.
+        # Loaded here, not with the module: reading an archive needs no parser (see
+        # cableparse/__init__.py).
         from cableparse.parsing import map_stream
 
         report = IngestReport()

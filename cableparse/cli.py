@@ -183,8 +183,7 @@ def progress(label: str) -> Any:
 def _inputs(paths: Iterable[str]) -> Iterator[Source | Failure]:
     """The documents under each path; `-` is standard input, told by its content like a file
     (a cables.csv piped in is streamed)."""
-    # The readers and parsers are loaded by the commands that read inputs only: show,
-    # search, list and export start in a third of the time without them.
+    # Loaded by the commands that read inputs only (see cableparse/__init__.py).
     from cableparse.sources import iter_sources, iter_stream
 
     return itertools.chain.from_iterable(
