@@ -546,10 +546,8 @@ def _front_kind(
         return "CLASSBY"
     if PAGE.match(s):
         return "PAGE"
-    if CLASSLINE.match(s) and not seen_field:
-        return "HANDLING"
     if CLASSLINE.match(s):
-        return "CLASSLINE"
+        return "CLASSLINE" if seen_field else "HANDLING"
     if len(s) <= MAX_STRUCTURAL_LINE and match_banner_line(s):
         return "PAGE"  # the banner again, as section breaks repeat it
     if PARA.match(s):
