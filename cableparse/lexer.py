@@ -171,25 +171,26 @@ _SENTENCE_END = frozenset(".!?\"')”’")
 class Line(Token):
     """One physical line (or one part of a line that a scrape glued to another), and the token
     the grammar is given for it: the lexer sets its type. One object a line, not a line and a
-    token: a cable has one per line, made in the lexer's innermost loop. `line` is the number
-    of the physical line in the text, which the parts of a glued line share."""
+    token: a cable has one per line, made in the lexer's innermost loop. Its text and offsets
+    are the token's value, start_pos and end_pos; `line` is the number of the physical line in
+    the text, which the parts of a glued line share."""
 
-    __slots__ = ("blank", "end", "start", "text")
+    __slots__ = ("blank",)
 
-    text: str
-    start: int
-    end: int
-    blank: bool
+    value: str
+    start_pos: int
+    end_pos: int
     line: int
+    blank: bool
 
 
 def new_line(text: str, start: int, end: int, number: int) -> Line:
     """A Line, typed TEXT or BLANK until the lexer says otherwise (Token's constructor is
     bypassed: its keyword handling cost more than the rest of the lexer; every slot is set)."""
     ln = str.__new__(Line, text)
-    ln.text = ln.value = text
-    ln.start = ln.start_pos = start
-    ln.end = ln.end_pos = end
+    ln.value = text
+    ln.start_pos = start
+    ln.end_pos = end
     ln.line = ln.end_line = number
     ln.column = ln.end_column = None
     ln.blank = not text or text.isspace()
@@ -233,10 +234,10 @@ def _split_on_any_break(text: str) -> list[Line]:
 def _cut(line: Line, at: int) -> tuple[Line, Line]:
     """A line in two at character `at`: both parts keep their offsets in the text and the
     line's number."""
-    s = line.text
+    s = line.value
     return (
-        new_line(s[:at], line.start, line.start + at, line.line),
-        new_line(s[at:], line.start + at, line.end, line.line),
+        new_line(s[:at], line.start_pos, line.start_pos + at, line.line),
+        new_line(s[at:], line.start_pos + at, line.end_pos, line.line),
     )
 
 
@@ -290,20 +291,20 @@ def is_heading(lines: list[Line], i: int, all_caps: bool = False) -> bool:
     or a name, so there it counts only when a numbered paragraph follows it."""
     # Most lines are prose with more prose right below: neither standing alone nor underlined.
     next_blank = i + 1 >= len(lines) or lines[i + 1].blank
-    if not next_blank and not is_rule(lines[i + 1].text):
+    if not next_blank and not is_rule(lines[i + 1].value):
         return False
-    text = lines[i].text.strip()
+    text = lines[i].value.strip()
     if not text or len(text) > 70 or PARA.match(text) or is_rule(text):
         return False
     if text[-1] in ".,;:" or text.startswith(("(", "-", "--")):
         return False
     nxt = _next_nonblank(lines, i)
-    if nxt is not None and is_rule(lines[nxt].text) and nxt - i <= 2:
+    if nxt is not None and is_rule(lines[nxt].value) and nxt - i <= 2:
         return True
-    prev_blank = i == 0 or lines[i - 1].blank or is_rule(lines[i - 1].text)
+    prev_blank = i == 0 or lines[i - 1].blank or is_rule(lines[i - 1].value)
     if not (prev_blank and next_blank):
         return False
-    if all_caps and (nxt is None or not PARA.match(lines[nxt].text)):
+    if all_caps and (nxt is None or not PARA.match(lines[nxt].value)):
         return False
     letters = [c for c in text if c.isalpha()]
     # Table header rows and totals ("MAY JUN JUL", "TOTAL 1,968,477 22.1") are no headings.
@@ -420,7 +421,7 @@ def classify(text: str) -> list[Line]:
     last_field: str | None = None  # the front-matter field a continuation line belongs to
     seen_field = False
     for i, line in enumerate(lines):
-        s = line.text
+        s = line.value
         if i < preview_end:
             out.append(_tok("STRAY", line))
             continue
@@ -531,7 +532,7 @@ def _front_kind(
     lines: list[Line], i: int, last_field: str | None, seen_field: bool, front_until: int = -1
 ) -> str:
     line = lines[i]
-    s = line.text
+    s = line.value
     if line.blank:
         return "BLANK"
     if EO.match(s):
@@ -564,7 +565,7 @@ def _front_kind(
 def _ref_goes_on(lines: list[Line], i: int) -> bool:
     """After a blank line, does a REF list continue (lettered items separated by blanks)?"""
     nxt = _next_nonblank(lines, i)
-    return nxt is not None and _looks_like_ref_item(lines[nxt].text)
+    return nxt is not None and _looks_like_ref_item(lines[nxt].value)
 
 
 _REF_ITEM = re.compile(r"^\s*¶?\(?[A-Z]\s?[.)]\s+\S")
@@ -600,7 +601,7 @@ def _plain(line: Line, lines: list[Line], i: int) -> bool:
     the patterns of _body_kind, which gives them the same kind."""
     if line.blank:
         return True
-    s = line.text
+    s = line.value
     first = s.lstrip()[0]
     if not first.isalpha():
         return False
@@ -621,14 +622,14 @@ def _plain(line: Line, lines: list[Line], i: int) -> bool:
     nxt = lines[i + 1]
     if nxt.blank:
         return last in ".,;:"
-    return nxt.text.lstrip()[:1] not in _RULE_STARTS
+    return nxt.value.lstrip()[:1] not in _RULE_STARTS
 
 
 def _body_kind(lines: list[Line], i: int, all_caps: bool = False) -> str:
     line = lines[i]
     if line.blank:
         return "BLANK"
-    s = line.text
+    s = line.value
     # Most body lines are prose: look at the first and last characters before any pattern.
     first = s.lstrip()[0]
     if first.isdigit() or first == "¶":
@@ -672,7 +673,7 @@ def _last_field_line(lines: list[Line], start: int) -> int:
     Confidential...', routing instructions) is handling, not body."""
     last = -1
     for j in range(start, min(len(lines), start + 80)):
-        s = lines[j].text
+        s = lines[j].value
         if PARA.match(s):
             break
         if FIELD_LINE.match(s):
@@ -693,7 +694,7 @@ def _telegram_header_run(lines: list[Line], i: int) -> set[int]:
     the banner, then handling, E.O., TAGS and SUBJECT again. From an office line at `i`, the
     lines of that repeat (none when no repeated banner follows soon)."""
     end = next(
-        (j for j in range(i + 1, min(len(lines), i + 80)) if match_banner_line(lines[j].text)),
+        (j for j in range(i + 1, min(len(lines), i + 80)) if match_banner_line(lines[j].value)),
         None,
     )
     if end is None:
@@ -721,12 +722,12 @@ def _preview_end(lines: list[Line]) -> int:
     """Scrapes that print a truncated preview, then 'id: ... header ends', then the cable:
     the index of the metadata block's first line (0 when there is no such block)."""
     ends = next(
-        (k for k, ln in enumerate(lines) if _maybe_rule(ln.text) and HEADER_ENDS.match(ln.text)),
+        (k for k, ln in enumerate(lines) if _maybe_rule(ln.value) and HEADER_ENDS.match(ln.value)),
         None,
     )
     if ends is None:
         return 0
-    start = next((k for k in range(ends, -1, -1) if META_ID.match(lines[k].text)), None)
+    start = next((k for k in range(ends, -1, -1) if META_ID.match(lines[k].value)), None)
     if start is None:
         return 0
     # Keep the partial-extract notice and a header that precede the preview: only what lies
@@ -737,7 +738,7 @@ def _preview_end(lines: list[Line]) -> int:
 def _signature_index(lines: list[Line]) -> int | None:
     """The last non-blank line, when it is a name: the signature."""
     for k in range(len(lines) - 1, max(-1, len(lines) - 12), -1):
-        s = lines[k].text
+        s = lines[k].value
         if lines[k].blank or END_MARK.match(s) or META.match(s) or CLASSLINE.match(s):
             continue
         m = SIGNATURE.match(s)
@@ -756,7 +757,7 @@ def _ends_sentence(lines: list[Line], k: int) -> bool:
     """Whether the last non-blank line before line k ends a sentence."""
     for j in range(k - 1, max(-1, k - 4), -1):
         if not lines[j].blank:
-            return lines[j].text.rstrip()[-1:] in _SENTENCE_END
+            return lines[j].value.rstrip()[-1:] in _SENTENCE_END
     return False
 
 
@@ -767,18 +768,18 @@ def _index_rows(lines: list[Line]) -> tuple[list[Line], set[int]]:
     starts = {
         k
         for k, ln in enumerate(lines)
-        if ln.text[:1].isdigit()
+        if ln.value[:1].isdigit()
         and k + 3 < n
-        and INDEX_DATE.match(ln.text)
-        and INDEX_REFID.match(lines[k + 1].text)
-        and INDEX_CLASS.match(lines[k + 3].text)
+        and INDEX_DATE.match(ln.value)
+        and INDEX_REFID.match(lines[k + 1].value)
+        and INDEX_CLASS.match(lines[k + 3].value)
     }
     if not starts:
         return lines, set()
     out: list[Line] = []
     rows: set[int] = set()
     for k, line in enumerate(lines):
-        glued = _GLUED_ROW.search(line.text) if k + 1 in starts else None
+        glued = _GLUED_ROW.search(line.value) if k + 1 in starts else None
         if glued:
             head, tail = _cut(line, glued.start())
             out.append(head)
@@ -801,27 +802,27 @@ def _unglue(lines: list[Line]) -> list[Line]:
             # Nothing is glued after the banner: the rest of the lines stay as they are.
             out.extend(lines[k:])
             break
-        s = line.text
+        s = line.value
         row = DUMP_ROW.search(s) if "\t" in s else None
         if row and row.start() > 0:
             head, line = _cut(line, row.start())
             out.append(head)
-            s = line.text
+            s = line.value
         row = DUMP_ROW.match(s) if row else None
         if row:
             head, line = _cut(line, row.end())
             out.append(head)
-            s = line.text
+            s = line.value
         glued = GLUED_META_ID.search(s) if "id:" in s else None
         if glued:
             head, line = _cut(line, glued.start())
             out.append(head)
-            s = line.text
+            s = line.value
         notice = NOTICE_TEXT.search(s)
         if notice and notice.end() < len(s.rstrip()):
             head, line = _cut(line, notice.end())
             out.append(head)
-            s = line.text
+            s = line.value
         m = find_banner(s)
         if m and m.start() > 0 and s[: m.start()].strip():
             out.extend(_cut(line, m.start()))

@@ -76,7 +76,7 @@ def test_fast_path_takes_most_lines_of_a_real_cable() -> None:
 
 
 def _as_tuples(lines: list[lexer.Line]) -> list[tuple[str, int, int, bool]]:
-    return [(ln.text, ln.start, ln.end, ln.blank) for ln in lines]
+    return [(ln.value, ln.start_pos, ln.end_pos, ln.blank) for ln in lines]
 
 
 @settings(max_examples=300, deadline=None)
@@ -96,12 +96,12 @@ def test_the_short_way_of_splitting_lines_agrees_with_the_general_one(
     general = lexer.split_lines(text + "\r")
     assert _as_tuples(short) == _as_tuples(general[:-1])
     for ln in short:
-        assert text[ln.start : ln.end] == ln.text
+        assert text[ln.start_pos : ln.end_pos] == ln.value
 
 
 def test_lines_keep_their_offsets_in_every_line_ending() -> None:
     text = "UNCLAS\r\nTAGS: PGOV\rSUBJECT: A\\\n1. Text\n"
     lines = lexer.split_lines(text)
-    assert [ln.text for ln in lines] == ["UNCLAS", "TAGS: PGOV", "SUBJECT: A", "1. Text", ""]
-    assert [text[ln.start : ln.end] for ln in lines[:2]] == ["UNCLAS", "TAGS: PGOV"]
-    assert text[lines[3].start : lines[3].end] == "1. Text"
+    assert [ln.value for ln in lines] == ["UNCLAS", "TAGS: PGOV", "SUBJECT: A", "1. Text", ""]
+    assert [text[ln.start_pos : ln.end_pos] for ln in lines[:2]] == ["UNCLAS", "TAGS: PGOV"]
+    assert text[lines[3].start_pos : lines[3].end_pos] == "1. Text"
