@@ -255,7 +255,6 @@ class Prepared:
     format: str
     # The documents columns from `id` to `year`, in the table's order.
     columns: tuple[Any, ...]
-    title: str | None
     # (seq, number, label, marking, heading, text, span_start, span_end) of each paragraph.
     paragraphs: list[tuple[Any, ...]]
     forms: list[str]
@@ -263,6 +262,11 @@ class Prepared:
     # The text the spans index, when it is not the Source's own (an HTML page's extract):
     # None spares sending the same text back from the worker.
     text: str | None
+
+    @property
+    def title(self) -> str | None:
+        title: str | None = self.columns[2]
+        return title
 
 
 def prepare(item: Source | Failure) -> Prepared | Failure:
@@ -291,7 +295,6 @@ def prepare(item: Source | Failure) -> Prepared | Failure:
             cable.get("serial"),
             ref[:2] if ref else None,
         ),
-        title=record["title"],
         paragraphs=[
             (seq, p["number"], p["label"], p["marking"], p["heading"], p["text"], *p["span"])
             for seq, p in enumerate(record["paragraphs"])
