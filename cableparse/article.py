@@ -709,14 +709,22 @@ def parse_html_article(src: Source) -> Document:
     tree = load_html(src.data)
     if tree is None:
         raise ParseError("not an HTML page that can be read")
-    result = trafilatura.bare_extraction(
-        tree,
-        with_metadata=True,
-        include_images=True,  # keeps the captions of the article's photos in the text
-        include_tables=True,
-        # Only dates the page states in its markup, not guesses from URLs or page furniture.
-        date_extraction_params={"extensive_search": False, "original_date": True},
-    )
+    try:
+        result = trafilatura.bare_extraction(
+            tree,
+            with_metadata=True,
+            include_images=True,  # keeps the captions of the article's photos in the text
+            include_tables=True,
+            # Only dates the page states in its markup, not guesses from URLs or page furniture.
+            date_extraction_params={"extensive_search": False, "original_date": True},
+        )
+    except Exception as exc:
+        # What lxml recovers from tag soup can break the extractor's assumptions (a page read
+        # as a lone <script> element, which has no parent to drop it from), whatever error
+        # that raises: the page fails with the reason and the batch goes on.
+        raise ParseError(
+            f"the article extractor could not read the HTML page ({type(exc).__name__})"
+        ) from exc
     meta: dict[str, Any] = {}
     if isinstance(result, dict):
         meta = result

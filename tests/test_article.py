@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cableparse import parse_path, parse_source, parse_text
+from cableparse import ParseError, parse_path, parse_source, parse_text
 from cableparse.article import parse_article
 from cableparse.normalize import squash, unmark
 from cableparse.sources import Source, decode
@@ -498,3 +498,12 @@ def test_usa_today_stamp_with_writer_published_and_updated() -> None:
     assert article["published"] == "2016-03-03"  # published, not updated
     assert texts(record) == ["A storm hit the coast."]
     assert warned(record, r"removed audio player text “Listen · 3:45”")
+
+
+def test_a_page_the_extractor_cannot_read_fails_with_the_reason() -> None:
+    # lxml recovers this tag soup as a lone <script> element; the extractor's clean-up then
+    # fails on it (found by tests/test_fuzz.py). The page is a ParseError, not a crash.
+    page = b"<body><html><script>var x = '</p>';</script>"
+    src = Source("soup.html", page, page.decode(), "utf-8", "article-html")
+    with pytest.raises(ParseError, match="the article extractor could not read the HTML page"):
+        parse_source(src)
