@@ -92,6 +92,17 @@ def parse_or_fail(item: Source | Failure) -> Document | Failure:
 
 T = TypeVar("T")
 
+# Batches of inputs handed to the workers before the results of the oldest are taken.
+BATCHES_AHEAD = 3
+
+
+def _yield_to_the_feeder() -> None:
+    """A worker runs at a lower priority than the process that feeds it: that one process reads
+    every input and writes every result, and when it waits for a core the workers soon wait
+    for work (an ingest kept 1.72 of 2 cores busy)."""
+    if hasattr(os, "nice"):
+        os.nice(5)
+
 
 def map_stream(
     fn: Callable[[Source | Failure], T], items: Iterable[Source | Failure], jobs: int = 1
@@ -105,12 +116,12 @@ def map_stream(
         for item in it:
             yield (item if isinstance(item, Source) else None), fn(item)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        # The next batch is read and handed out before this one's results are taken, so that
-        # the workers have work while this process reads inputs and writes results.
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_yield_to_the_feeder) as pool:
+        # The next batches are read and handed out before this one's results are taken, so
+        # that the workers have work while this process reads inputs and writes results.
         ahead: collections.deque[tuple[list[Source | Failure], Iterator[T]]] = collections.deque()
         while True:
-            while len(ahead) < 2 and (batch := list(itertools.islice(it, 256 * jobs))):
+            while len(ahead) < BATCHES_AHEAD and (batch := list(itertools.islice(it, 256 * jobs))):
                 ahead.append((batch, pool.map(fn, batch, chunksize=16)))
             if not ahead:
                 return
