@@ -83,11 +83,19 @@ def parse_or_fail(item: Source | Failure) -> Document | Failure:
     """One input to its Document, or to a Failure naming the input and the problem."""
     if isinstance(item, Failure):
         return item
+    where = f"row {item.row} (byte {item.offset}): " if item.row is not None else ""
     try:
         return parse_source(item)
     except ParseError as exc:
-        where = f"row {item.row} (byte {item.offset}): " if item.row is not None else ""
         return Failure(item.name, f"{where}{exc}")
+    except Exception as exc:
+        # A fault of the parsers' (or of a library's) on this one input: it is named as failed,
+        # with the error, and the rest of a batch of thousands is still read.
+        return Failure(
+            item.name,
+            f"{where}cableparse failed on it ({type(exc).__name__}: {exc}); "
+            "please report this, with the file",
+        )
 
 
 T = TypeVar("T")

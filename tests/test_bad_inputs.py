@@ -19,8 +19,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from cableparse import cable
 from cableparse.cli import main
+from cableparse.model import Document
 from cableparse.parsing import MAX_SIZE_ENV, max_document_bytes
+from cableparse.sources import Source
 
 from .conftest import FIXTURES, SEED_CABLE
 
@@ -208,3 +211,28 @@ def test_parse_of_empty_standard_input_names_it_and_fails() -> None:
     result = CliRunner().invoke(main, ["parse", "-"], input=b"")
     assert result.exit_code == 1
     assert "-: empty file" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["parse", "ingest"])
+def test_a_fault_of_the_parser_on_one_file_fails_that_file_and_the_batch_goes_on(
+    batch: Path, tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A parser bug that only one input triggers stands in here for whatever a real one would
+    # raise: the run must name the file and the error, read the rest, and exit with 1.
+    (batch / "trigger.txt").write_text("UNCLASSIFIED BAKU 000434\nSUBJECT: A BUG'S TRIGGER\n")
+    real = cable.parse_cable
+
+    def buggy(src: Source) -> Document:
+        if src.name.endswith("trigger.txt"):
+            raise KeyError("no such state")
+        return real(src)
+
+    monkeypatch.setattr(cable, "parse_cable", buggy)
+    extra = ["--archive", str(tmp_path / "archive")] if command == "ingest" else []
+    status, out, err = run(command, "--jobs", "1", str(batch), *extra)
+    assert status == 1
+    assert f"{batch / 'trigger.txt'}: cableparse failed on it (KeyError: 'no such state')" in err
+    if command == "parse":
+        assert out.count('"id":"BAKU-000433"') == 1, "the good cable was not parsed"
+    else:
+        assert "1 new" in out and "1 failed" in out
