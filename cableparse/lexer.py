@@ -13,6 +13,7 @@ characters, so that no input costs more than linear time.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TypeVar
 
 from lark import Token
@@ -149,17 +150,32 @@ MARKING = re.compile(
 )
 RULE = re.compile(r"^\s*/?[-=_*]{3,}\s*$")
 SUMMARY_HEAD = re.compile(r"^\s*(?:BEGIN\s+)?SUMMARY\s*[:.]?\s*$", re.I)
-END_MARK = re.compile(r"^\s*(?:NNNN|BT|#+|>|@@@OASYS@@@)\s*$")
-# Lines that end a cable but are no signature: markings and handling words.
+# "NNNN" ends a transmission; the State Department's archive copies of 1970s telegrams end "NNN".
+END_MARK = re.compile(r"^\s*(?:NNNN?|BT|#+|>|@@@OASYS@@@)\s*$")
+# The stamp the State Department's systematic review put on the telegrams it released, after
+# the signature or the banner, on one line or wrapped onto a second: "Declassified/Released US
+# Department of State EO Systematic Review 30 JUN 2005".
+ARCHIVE_STAMP = re.compile(
+    r"^\s*(?:Declassified/Released\s+US\s+Department\s+of\s+State\b.*"
+    r"|(?:EO\s+)?Systematic\s+Review\s+\d{1,2}\s+[A-Z]{3}\s+\d{4})\s*$",
+    re.I,
+)
+# The declassification schedule older telegrams print on a line of its own above the signature:
+# "GP-3" (General Declassification Schedule group 3), "XGDS-2", "GDS", "EXEMPT".
+DECLASS_MARK = re.compile(r"^\s*(?:GP-[1-4]|X?GDS(?:-[1-4])?|EXEMPT)\s*$")
+# Lines that end a cable but are no signature: markings, handling words, end marks and the
+# redactions of Cablegate ("XXXXXXXXXXXX").
 NOT_A_NAME = re.compile(
     r"\b(?:UNCLASSIFIED|SENSITIVE|SECRET|CONFIDENTIAL|NOFORN|SIPDIS|LIMITED|OFFICIAL|END|NOTE|"
-    r"COMMENT|SUMMARY|QUOTE|UNQUOTE|TEXT|BT)\b",
+    r"COMMENT|SUMMARY|QUOTE|UNQUOTE|TEXT|BT|NNNN?|X{3,})\b",
     re.I,
 )
 # A signature: one to three capitalised words, no digits: "DERSE", "BRAYSHAW##", "MC CORMICK",
-# after a portion marking in some: "(SECRET//REL Armenia) YOVANOVITCH".
+# after a portion marking in some: "(SECRET//REL Armenia) YOVANOVITCH", or after the signer's
+# title at consulates and in a chief of mission's absence: "CG: JKENNY".
 SIGNATURE = re.compile(
     r"^\s*(?:\([A-Z]{1,12}(?:\s?//?\s?[A-Za-z]+(?:\s[A-Za-z]+)*)*\)\s*)?"
+    r"(?:(?:CG|DCM|CDA|AMB|PO|CONGEN)\s?:\s*)?"
     r"(?P<name>[A-Z][A-Za-z'.-]+(?:[ /][A-Z][A-Za-z'.-]+){0,2})\W{0,3}\s*$"
 )
 # Cables of the 2000s are often signed in mixed case ("Gnehm", "Schulte"): one or two such words
@@ -411,6 +427,12 @@ def classify(text: str) -> list[Line]:
     lines, index_rows = _index_rows(lines) if _ANY_INDEX_DATE.search(text) else (lines, set())
     preview_end = _preview_end(lines) if _ANY_HEADER_ENDS.search(text) else 0
     signature = _signature_index(lines)
+    if signature is None:
+        lines, signature = _glued_signature(lines)
+        if signature is not None:
+            # The cut put a new line at `signature`: the lines counted from there move down one.
+            index_rows = {r + (r >= signature) for r in index_rows}
+            preview_end += preview_end >= signature
     reheaders: set[int] = set()
     all_caps = _mostly_capitals(text)
     front_until = -1  # lines before this one, after the banner, are front matter
@@ -588,11 +610,14 @@ def _looks_like_handling(s: str) -> bool:
 
 
 # First letters of what a short alphabetic line can be besides text: a classification line
-# (TOP SECRET, CONFIDENTIAL, SECRET, UNCLASSIFIED, LIMITED OFFICIAL USE), an end mark (NNNN, BT)
-# or a scrape's metadata line (id:, date:, refid:, origin:, classification:, destination:,
-# header:). tests/test_lexer.py checks that this agrees with the patterns.
+# (TOP SECRET, CONFIDENTIAL, SECRET, UNCLASSIFIED, LIMITED OFFICIAL USE), an end mark (NNNN, BT),
+# a scrape's metadata line (id:, date:, refid:, origin:, classification:, destination:,
+# header:) or a declassification schedule (GP-3, GDS, XGDS-2, EXEMPT). tests/test_lexer.py
+# checks that this agrees with the patterns.
 _CLASS_STARTS = frozenset("TCSUL")
-_SHORT_STARTS = frozenset("NBIDROCHidroch")
+_SHORT_STARTS = frozenset("NBIDROCHGEXidroch")
+# First letters of the archive's release stamp, on its first line or its second.
+_STAMP_STARTS = frozenset("DSEdse")
 
 
 def _plain(line: Line, lines: list[Line], i: int) -> bool:
@@ -614,6 +639,8 @@ def _plain(line: Line, lines: list[Line], i: int) -> bool:
         if len(s) < 90 and first in _CLASS_STARTS and s.isupper():
             return False
         if len(s) < 40 and first in _SHORT_STARTS:
+            return False
+        if first in _STAMP_STARTS and ARCHIVE_STAMP.match(s):
             return False
     # Not a heading (see is_heading): a heading stands alone or sits on a rule, and never
     # ends like a sentence or a clause.
@@ -648,7 +675,9 @@ def _body_kind(lines: list[Line], i: int, all_caps: bool = False) -> str:
                 return "PAGE"  # a banner repeated at a section break
             if len(s) < 90 and s.isupper() and CLASSLINE.match(s):
                 return "CLASSLINE"
-            if len(s) < 40 and (END_MARK.match(s) or META.match(s)):
+            if len(s) < 40 and (END_MARK.match(s) or META.match(s) or DECLASS_MARK.match(s)):
+                return "TRAILER"
+            if first in _STAMP_STARTS and ARCHIVE_STAMP.match(s):
                 return "TRAILER"
     if is_heading(lines, i, all_caps):
         return "HEADING"
@@ -735,11 +764,31 @@ def _preview_end(lines: list[Line]) -> int:
     return start
 
 
+def _after_the_text(s: str) -> bool:
+    """Lines that may follow the signature: end marks, a scrape's metadata, the classification
+    again, the archive's release stamp."""
+    return bool(END_MARK.match(s) or META.match(s) or CLASSLINE.match(s) or ARCHIVE_STAMP.match(s))
+
+
+def _last_lines(lines: list[Line]) -> Iterator[int]:
+    """The last eleven non-blank lines, last first, where a signature is looked for. Blank lines
+    do not count (old telegrams leave a page's worth above the final classification line), but
+    no more than 200 lines are looked at, whatever the text."""
+    found = 0
+    for k in range(len(lines) - 1, max(-1, len(lines) - 201), -1):
+        if not lines[k].blank:
+            yield k
+            found += 1
+            if found == 11:
+                return
+
+
 def _signature_index(lines: list[Line]) -> int | None:
-    """The last non-blank line, when it is a name: the signature."""
-    for k in range(len(lines) - 1, max(-1, len(lines) - 12), -1):
+    """The last non-blank line, when it is a name: the signature. A name printed twice
+    ("SWAN", "SWAN") is one signature, the first."""
+    for k in _last_lines(lines):
         s = lines[k].value
-        if lines[k].blank or END_MARK.match(s) or META.match(s) or CLASSLINE.match(s):
+        if _after_the_text(s):
             continue
         m = SIGNATURE.match(s)
         if NOT_A_NAME.search(m["name"] if m else s):
@@ -748,17 +797,43 @@ def _signature_index(lines: list[Line]) -> int | None:
             return None
         name = m["name"]
         if _is_upper(name) or (_MIXED_CASE_NAME.fullmatch(name) and _ends_sentence(lines, k)):
-            return k
+            before = _previous_nonblank(lines, k)
+            return before if before is not None and lines[before].value.strip() == s.strip() else k
         return None
+    return None
+
+
+# A signature on the last line of the text, after the last sentence and two or more spaces, as
+# telegrams of the 1980s and 1990s print it: "IN THE NEW STATES.  MILES".
+_GLUED_SIGNATURE = re.compile(r"(?<=[.!?\"')])\s{2,}(?P<name>[A-Z][A-Z'-]+(?: [A-Z][A-Z'-]+)?)\s*$")
+
+
+def _glued_signature(lines: list[Line]) -> tuple[list[Line], int | None]:
+    """The lines with a signature glued to the end of the last line of text cut off into a line
+    of its own, and its index (the lines as they were and None when there is none)."""
+    for k in _last_lines(lines):
+        s = lines[k].value
+        if _after_the_text(s):
+            continue
+        m = _GLUED_SIGNATURE.search(s) if len(s) <= MAX_STRUCTURAL_LINE else None
+        if m is None or NOT_A_NAME.search(m["name"]):
+            return lines, None
+        head, tail = _cut(lines[k], m.start("name"))
+        return [*lines[:k], head, tail, *lines[k + 1 :]], k + 1
+    return lines, None
+
+
+def _previous_nonblank(lines: list[Line], k: int) -> int | None:
+    for j in range(k - 1, max(-1, k - 4), -1):
+        if not lines[j].blank:
+            return j
     return None
 
 
 def _ends_sentence(lines: list[Line], k: int) -> bool:
     """Whether the last non-blank line before line k ends a sentence."""
-    for j in range(k - 1, max(-1, k - 4), -1):
-        if not lines[j].blank:
-            return lines[j].value.rstrip()[-1:] in _SENTENCE_END
-    return False
+    j = _previous_nonblank(lines, k)
+    return j is not None and lines[j].value.rstrip()[-1:] in _SENTENCE_END
 
 
 def _index_rows(lines: list[Line]) -> tuple[list[Line], set[int]]:

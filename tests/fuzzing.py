@@ -178,6 +178,11 @@ HOSTILE: dict[str, Callable[[int], str]] = {
         "A. 09 BAKU 433 ", size, "O 010335Z JUN 09\nSECRET BAKU 433\nREF: "
     ),
     "backslash line ends": lambda size: _repeat("x \\\n", size),
+    # The signature is looked for upwards from the end, past blank lines and stamps.
+    "blank lines after the text": lambda size: _repeat(" \n", size, _HEAD + "1. x.  NAME\n"),
+    "stamps after the text": lambda size: _repeat(
+        "Systematic Review 05 JUL 2006\nNNN\n", size, _HEAD + "1. x.  NAME\n"
+    ),
 }
 
 # HTML article pages (through check_html): nesting as deep as the size allows, and a page of

@@ -278,6 +278,41 @@ def test_signature_after_a_portion_marking() -> None:
     assert "YOVANOVITCH" not in record["paragraphs"][-1]["text"]
 
 
+def test_signature_after_the_signers_title() -> None:
+    # 09DHAHRAN266, from a consulate, ends "END COMMENT.\nCG: JKENNY".
+    record = record_of(DEV / "09DHAHRAN266.txt")
+    assert record["cable"]["signed_by"] == ["JKENNY"]
+    assert record["paragraphs"][-1]["text"].endswith("coordination. END COMMENT.")
+
+
+def test_a_signature_printed_twice_is_one_signature_and_no_text() -> None:
+    # 10DJIBOUTI54 ends "...approved by the Ambassador.\n\nSWAN \nSWAN".
+    record = record_of(DEV / "10DJIBOUTI54.txt")
+    assert record["cable"]["signed_by"] == ["SWAN"]
+    assert record["paragraphs"][-1]["text"].endswith("approved by the Ambassador.")
+
+
+def test_signature_glued_to_the_last_sentence() -> None:
+    # 91BERLIN3009's last line of text is "IN THE NEW STATES.  MILES", followed by eleven blank
+    # lines, the classification and "NNNN".
+    path = DEV / "91BERLIN3009.txt"
+    record = record_of(path)
+    assert record["cable"]["signed_by"] == ["MILES"]
+    assert record["paragraphs"][-1]["text"].endswith("RECOVERY IN THE NEW STATES.")
+    start, end = record["provenance"]["spans"]["signature"]
+    assert path.read_text(encoding="utf-8")[start:end].strip() == "MILES"
+
+
+def test_a_redaction_or_an_end_mark_is_no_signature() -> None:
+    # 09BAKU139 without "DERSE": a redacted name glued to its last sentence or on a line of its
+    # own, or "NNNN" glued to it.
+    text = (DEV / "09BAKU139.txt").read_text(encoding="utf-8").rstrip()
+    text = text[: text.rindex("\n")].rstrip()
+    assert text.endswith("for others.  End Comment.")
+    for end in ("  XXXXXXXXXXXX", "\n\nXXXXXXXXXXXX", "  NNNN"):
+        assert record_of_text(text + end)["cable"]["signed_by"] == []
+
+
 def test_a_line_with_no_place_in_the_format_costs_that_line_not_the_cable() -> None:
     # The office lines of 02HANOI2738's telegram header, put where the grammar has no place
     # for them (after the seed's front matter): the cable is still read as a cable, and the

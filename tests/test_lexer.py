@@ -17,12 +17,19 @@ REAL_LINES = sorted(
     }
 )
 # Lines that sit near the fast path's edges: short, all capitals, ending in digits or Z/W,
-# metadata and end marks, rules, headings.
+# metadata, end marks and the archive's stamps, rules, headings.
 EDGE_LINES = [
     "",
     " ",
     "NNNN",
+    "NNN",
     "BT",
+    "GP-3",
+    "XGDS-2",
+    "EXEMPT",
+    "Declassified/Released US Department of State EO Systematic Review 30 JUN 2005",
+    "Declassified/Released US Department of State EO",
+    "Systematic Review 05 JUL 2006",
     "id: 2446",
     "Date: 1/4/1993",
     "header:",
@@ -40,6 +47,7 @@ EDGE_LINES = [
     "Comment",
     "COMMENT:",
     "DERSE",
+    "CG: JKENNY",
     "Gnehm",
     "The minister said that the talks would go on in 2009",
     "the talks would go on,",

@@ -207,6 +207,34 @@ def test_a_page_whose_body_runs_into_another_cable_is_cut_and_warned(ref: str, o
     assert rec["cable"]["signed_by"] != ["BLAKEMAN"]
 
 
+@pytest.mark.parametrize(
+    ("ref", "last_words"),
+    [
+        # "HELMS", the stamp on one line, then "NNN": the archive's end mark, not a name.
+        ("73TEHRAN7005", "WILL REPORT FURTHER DEVELOPMENTS."),
+        # The stamp wrapped onto a second line, "Systematic Review 05 JUL 2006".
+        ("75TEHRAN2069", "BOTH DOMESTICALLY AND INTERNATIONALLY."),
+    ],
+)
+def test_the_archives_release_stamp_is_no_text_and_no_signature(ref: str, last_words: str) -> None:
+    [rec] = records(PAGES / f"{ref}.html")
+    assert rec["cable"]["signed_by"] == ["HELMS"]
+    last = rec["paragraphs"][-1]["text"]
+    assert last.endswith(last_words)
+    assert "HELMS" not in last and "Declassified" not in last and "Review" not in last
+
+
+@pytest.mark.parametrize(
+    ("ref", "mark"), [("66BUENOSAIRES2481", "GP-3"), ("72TEHRAN1381", "EXEMPT")]
+)
+def test_the_declassification_schedule_above_the_signature_is_no_text(ref: str, mark: str) -> None:
+    [rec] = records(PAGES / f"{ref}.html")
+    last = rec["paragraphs"][-1]["text"]
+    assert mark in (PAGES / f"{ref}.html").read_text(encoding="utf-8")
+    assert mark not in last
+    assert last.endswith(("MOST LIKELY TO SUCCEED.", 'BY AGENTS OF OTHER COUNTRIES."'))
+
+
 def test_a_page_with_a_malformed_index_id_keeps_it_and_the_texts_as_alias() -> None:
     [rec] = records(PAGES / "7575LIBREVILLE1895.html")
     assert rec["cable"]["reference_id"] == "7575LIBREVILLE1895"
