@@ -270,11 +270,15 @@ class Prepared:
 
 
 def prepare(item: Source | Failure) -> Prepared | Failure:
-    from cableparse.parsing import parse_or_fail  # see Archive.ingest
+    from cableparse.parsing import or_failure  # see Archive.ingest
 
-    result = parse_or_fail(item)
-    if isinstance(result, Failure):
-        return result
+    return or_failure(_prepared, item)
+
+
+def _prepared(src: Source) -> Prepared:
+    from cableparse.parsing import parse_source  # see Archive.ingest
+
+    result = parse_source(src)
     record = result.to_record()
     cable = record.get("cable") or {}
     ref = cable.get("reference_id")
@@ -301,7 +305,7 @@ def prepare(item: Source | Failure) -> Prepared | Failure:
         ],
         forms=lookup_forms(record),
         tags=list(cable.get("tags", [])),
-        text=None if isinstance(item, Source) and result.text == item.text else result.text,
+        text=None if result.text == src.text else result.text,
     )
 
 

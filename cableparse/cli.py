@@ -79,18 +79,18 @@ def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
       cableparse parse ../corpus --format jsonl > records.jsonl
       cat cable.txt | cableparse parse -
     """
-    from cableparse.parsing import map_stream, parse_or_fail  # see _inputs
+    from cableparse.parsing import map_stream, record_or_fail  # see _inputs
 
     failed = 0
     records: list[dict[str, object]] = []
-    for _, item in map_stream(parse_or_fail, _inputs(paths), jobs):
+    for _, item in map_stream(record_or_fail, _inputs(paths), jobs):
         if isinstance(item, Failure):
             failed += 1
             click.echo(str(item), err=True)
         elif fmt == "jsonl":
-            sys.stdout.write(record_json(item.to_record()) + "\n")
+            sys.stdout.write(record_json(item) + "\n")
         else:
-            records.append(item.to_record())
+            records.append(item)
     if fmt == "json":
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
     if failed:

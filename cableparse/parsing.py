@@ -11,7 +11,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from cableparse import article, cable
 from cableparse.errors import NotACable, ParseError
@@ -22,10 +22,12 @@ from cableparse.sources import Failure, Source, iter_sources
 __all__ = [
     "map_stream",
     "max_document_bytes",
+    "or_failure",
     "parse_path",
     "parse_source",
     "parse_sources",
     "parse_text",
+    "record_or_fail",
 ]
 
 MB = 1 << 20
@@ -81,11 +83,30 @@ def parse_text(text: str, source: str = "<text>") -> Document:
 
 def parse_or_fail(item: Source | Failure) -> Document | Failure:
     """One input to its Document, or to a Failure naming the input and the problem."""
+    return or_failure(parse_source, item)
+
+
+def record_or_fail(item: Source | Failure) -> dict[str, Any] | Failure:
+    """One input to its record (the contract's JSON object), or to a Failure naming the input
+    and the problem: a fault in making the record fails that input, as one in parsing does."""
+    return or_failure(_record, item)
+
+
+def _record(src: Source) -> dict[str, Any]:
+    return parse_source(src).to_record()
+
+
+R = TypeVar("R")
+
+
+def or_failure(fn: Callable[[Source], R], item: Source | Failure) -> R | Failure:
+    """`fn` of one input, or a Failure naming the input and the problem: a ParseError's, or
+    any other exception's, which is a fault of cableparse's on that input."""
     if isinstance(item, Failure):
         return item
     where = f"row {item.row} (byte {item.offset}): " if item.row is not None else ""
     try:
-        return parse_source(item)
+        return fn(item)
     except ParseError as exc:
         return Failure(item.name, f"{where}{exc}")
     except Exception as exc:

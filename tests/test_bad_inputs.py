@@ -236,3 +236,27 @@ def test_a_fault_of_the_parser_on_one_file_fails_that_file_and_the_batch_goes_on
         assert out.count('"id":"BAKU-000433"') == 1, "the good cable was not parsed"
     else:
         assert "1 new" in out and "1 failed" in out
+
+
+@pytest.mark.parametrize("command", ["parse", "ingest"])
+def test_a_fault_in_making_one_record_fails_that_file_and_the_batch_goes_on(
+    batch: Path, tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As above, one step later: the Document is read, and turning it into a record fails.
+    (batch / "trigger.txt").write_text("UNCLASSIFIED BAKU 000434\nSUBJECT: A BUG'S TRIGGER\n")
+    real = Document.to_record
+
+    def buggy(doc: Document) -> dict[str, Any]:
+        if doc.provenance.source.endswith("trigger.txt"):
+            raise ValueError("no such field")
+        return real(doc)
+
+    monkeypatch.setattr(Document, "to_record", buggy)
+    extra = ["--archive", str(tmp_path / "archive")] if command == "ingest" else []
+    status, out, err = run(command, "--jobs", "1", str(batch), *extra)
+    assert status == 1
+    assert f"{batch / 'trigger.txt'}: cableparse failed on it (ValueError: no such field)" in err
+    if command == "parse":
+        assert out.count('"id":"BAKU-000433"') == 1, "the good cable was not parsed"
+    else:
+        assert "1 new" in out and "1 failed" in out
