@@ -213,49 +213,43 @@ def test_parse_of_empty_standard_input_names_it_and_fails() -> None:
     assert "-: empty file" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["parse", "ingest"])
-def test_a_fault_of_the_parser_on_one_file_fails_that_file_and_the_batch_goes_on(
-    batch: Path, tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A parser bug that only one input triggers stands in here for whatever a real one would
-    # raise: the run must name the file and the error, read the rest, and exit with 1.
-    (batch / "trigger.txt").write_text("UNCLASSIFIED BAKU 000434\nSUBJECT: A BUG'S TRIGGER\n")
-    real = cable.parse_cable
+def _fail_on_trigger(step: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Make one step fail on the input named trigger.txt, as a bug that only one input meets
+    would; the error it raises."""
+    if step == "parse":
+        parse = cable.parse_cable
 
-    def buggy(src: Source) -> Document:
-        if src.name.endswith("trigger.txt"):
-            raise KeyError("no such state")
-        return real(src)
+        def buggy_parse(src: Source) -> Document:
+            if src.name.endswith("trigger.txt"):
+                raise KeyError("no such state")
+            return parse(src)
 
-    monkeypatch.setattr(cable, "parse_cable", buggy)
-    extra = ["--archive", str(tmp_path / "archive")] if command == "ingest" else []
-    status, out, err = run(command, "--jobs", "1", str(batch), *extra)
-    assert status == 1
-    assert f"{batch / 'trigger.txt'}: cableparse failed on it (KeyError: 'no such state')" in err
-    if command == "parse":
-        assert out.count('"id":"BAKU-000433"') == 1, "the good cable was not parsed"
-    else:
-        assert "1 new" in out and "1 failed" in out
+        monkeypatch.setattr(cable, "parse_cable", buggy_parse)
+        return "KeyError: 'no such state'"
+    to_record = Document.to_record
 
-
-@pytest.mark.parametrize("command", ["parse", "ingest"])
-def test_a_fault_in_making_one_record_fails_that_file_and_the_batch_goes_on(
-    batch: Path, tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # As above, one step later: the Document is read, and turning it into a record fails.
-    (batch / "trigger.txt").write_text("UNCLASSIFIED BAKU 000434\nSUBJECT: A BUG'S TRIGGER\n")
-    real = Document.to_record
-
-    def buggy(doc: Document) -> dict[str, Any]:
+    def buggy_record(doc: Document) -> dict[str, Any]:
         if doc.provenance.source.endswith("trigger.txt"):
             raise ValueError("no such field")
-        return real(doc)
+        return to_record(doc)
 
-    monkeypatch.setattr(Document, "to_record", buggy)
+    monkeypatch.setattr(Document, "to_record", buggy_record)
+    return "ValueError: no such field"
+
+
+@pytest.mark.parametrize("step", ["parse", "record"])
+@pytest.mark.parametrize("command", ["parse", "ingest"])
+def test_a_fault_of_cableparse_on_one_file_fails_that_file_and_the_batch_goes_on(
+    batch: Path, tmp_path: Path, command: str, step: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bug in the parser, or in making the record of what it read, that only one input
+    # triggers: the run must name the file and the error, read the rest, and exit with 1.
+    (batch / "trigger.txt").write_text("UNCLASSIFIED BAKU 000434\nSUBJECT: A BUG'S TRIGGER\n")
+    error = _fail_on_trigger(step, monkeypatch)
     extra = ["--archive", str(tmp_path / "archive")] if command == "ingest" else []
     status, out, err = run(command, "--jobs", "1", str(batch), *extra)
     assert status == 1
-    assert f"{batch / 'trigger.txt'}: cableparse failed on it (ValueError: no such field)" in err
+    assert f"{batch / 'trigger.txt'}: cableparse failed on it ({error})" in err
     if command == "parse":
         assert out.count('"id":"BAKU-000433"') == 1, "the good cable was not parsed"
     else:
