@@ -326,6 +326,20 @@ _TITLE_WORDS = frozenset(
         "by",
     ]
 )
+
+
+def _is_title_word(word: str) -> bool:
+    """A word of an officer's title, or the abbreviation of one ("CG", "DCM", "POL/ECON"), but
+    no suffix of a name ("JR.")."""
+    bare = word.lower().strip(",.:")
+    if bare in _NAME_SUFFIXES:
+        return False
+    return bare in _TITLE_WORDS or (word.isupper() and len(word) <= 4)
+
+
+_NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
+
+
 _CLASSBY_SPLIT = re.compile(
     r"[,;.]?\s*(?:\b(?:for|per)\s+)?\breasons?\b|[,;.]?\s*\bE\.?O\.?\s*\d|,?\s+per\s+\d", re.I
 )
@@ -342,6 +356,12 @@ def classified_by(text: str) -> ClassifiedBy:
         k += 1
     title = " ".join(words[:k]).strip(" ,") or None
     name = " ".join(words[k:]).strip(" ,") or None
+    if title is None and name and "," in name:
+        # The name first, then the title: "Luis G. Moreno, CG", "Joseph Kenny, Dhahran Consul
+        # General, Department of State".
+        first, _, rest = name.partition(",")
+        if any(_is_title_word(w) for w in rest.replace(",", " ").split()):
+            name, title = first.strip(), rest.strip(" ,")
     if name and not any(c.isalpha() for c in name):
         name = None
     return ClassifiedBy(text=squash(text), name=name, title=title)
@@ -454,8 +474,11 @@ def references(
     labels = list(_REF_LABEL.finditer(body))
     if labels and labels[0].start() == 0:
         for k, m in enumerate(labels):
-            end = labels[k + 1].start() if k + 1 < len(labels) else len(body)
-            items.append((m.group(1), body[m.end() : end].strip(" ;,")))
+            nxt = labels[k + 1] if k + 1 < len(labels) else None
+            item = body[m.end() : nxt.start() if nxt else len(body)].strip(" ;,")
+            if not item and nxt is not None and nxt.group(1) == m.group(1):
+                continue  # a label printed twice, "A. A. DHAHRAN 217": one reference
+            items.append((m.group(1), item))
     else:
         items.extend((None, part.strip()) for part in re.split(r";\s*", body) if part.strip())
     out: list[Reference] = []

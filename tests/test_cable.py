@@ -201,6 +201,38 @@ def test_lettered_references_with_and_without_year() -> None:
     ]
 
 
+def test_a_reference_label_printed_twice_is_one_reference() -> None:
+    # 09DHAHRAN266: "REF: A. A. DHAHRAN 217", "B. B. DHAHRAN 246", "C. C. DHAHRAN 8".
+    refs = record_of(DEV / "09DHAHRAN266.txt")["cable"]["references"]
+    assert [(r["label"], r["text"], r["id"]) for r in refs] == [
+        ("A", "DHAHRAN 217", "09DHAHRAN217"),
+        ("B", "DHAHRAN 246", "09DHAHRAN246"),
+        ("C", "DHAHRAN 8", "09DHAHRAN8"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "who", "title"),
+    [
+        # "CLASSIFIED BY: Luis G. Moreno, CG."
+        ("07MONTERREY527", "Luis G. Moreno", "CG"),
+        # "CLASSIFIED BY: Joseph Kenny, Dhahran Consul General, Department \nof State."
+        ("09DHAHRAN266", "Joseph Kenny", "Dhahran Consul General, Department of State"),
+    ],
+)
+def test_classified_by_with_the_name_before_the_title(name: str, who: str, title: str) -> None:
+    by = record_of(DEV / f"{name}.txt")["cable"]["classified_by"]
+    assert (by["name"], by["title"]) == (who, title)
+
+
+def test_a_name_with_a_suffix_is_no_name_and_title() -> None:
+    by = record_of_text(
+        "CONFIDENTIAL BAKU 000139\nSUBJECT: A TEST\n"
+        "Classified By: JOHN A. SMITH, JR., REASONS 1.4 (B) AND (D)\n\n1. (C) Text.\n"
+    )["cable"]["classified_by"]
+    assert (by["name"], by["title"]) == ("JOHN A. SMITH, JR", None)
+
+
 def test_reasons_written_as_b_and_d() -> None:
     record = record_of(DEV / "09BAKU139.txt")
     assert record["cable"]["reasons"] == ["1.4(b)", "1.4(d)"]
