@@ -47,13 +47,19 @@ class Source:
 
 @attrs.frozen
 class Failure:
-    """An input that could not be read, with a message a user understands."""
+    """An input that could not be read, with a message a user understands. `cause` is the
+    exception of a fault of cableparse's own, for a library caller's traceback; it stays in the
+    process that met it (a worker's exception may not survive pickling)."""
 
     name: str
     message: str
+    cause: BaseException | None = attrs.field(default=None, eq=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.name}: {self.message}"
+
+    def __reduce__(self) -> tuple[type[Failure], tuple[str, str]]:
+        return (Failure, (self.name, self.message))
 
 
 class SourceError(Exception):

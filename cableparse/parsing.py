@@ -116,6 +116,7 @@ def or_failure(fn: Callable[[Source], R], item: Source | Failure) -> R | Failure
             item.name,
             f"{where}cableparse failed on it ({type(exc).__name__}: {exc}); "
             "please report this, with the file",
+            cause=exc,
         )
 
 
@@ -174,12 +175,13 @@ def parse_sources(
 def parse_path(
     path: str | os.PathLike[str], on_error: Callable[[Failure], None] | None = None
 ) -> Iterator[Document]:
-    """Documents under a file or folder. A bad input raises ParseError, unless `on_error` is
-    given: then it is called with the Failure and the rest of the inputs are still read."""
+    """Documents under a file or folder. A bad input raises ParseError (from the original
+    exception, when it is a fault of cableparse's own), unless `on_error` is given: then it is
+    called with the Failure and the rest of the inputs are still read."""
     for item in parse_sources(path):
         if isinstance(item, Failure):
             if on_error is None:
-                raise ParseError(str(item))
+                raise ParseError(str(item)) from item.cause
             on_error(item)
         else:
             yield item

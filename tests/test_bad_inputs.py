@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import struct
+import traceback
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +21,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from cableparse import cable
+from cableparse import ParseError, cable, parse_path
 from cableparse.cli import main
 from cableparse.model import Document
 from cableparse.parsing import MAX_SIZE_ENV, max_document_bytes
-from cableparse.sources import Source
+from cableparse.sources import Failure, Source
 
 from .conftest import FIXTURES, SEED_CABLE
 
@@ -254,3 +256,24 @@ def test_a_fault_of_cableparse_on_one_file_fails_that_file_and_the_batch_goes_on
         assert out.count('"id":"BAKU-000433"') == 1, "the good cable was not parsed"
     else:
         assert "1 new" in out and "1 failed" in out
+
+
+def test_the_library_raises_a_fault_with_its_own_traceback(
+    batch: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # parse_path without on_error: the ParseError names the file and stands on the original
+    # exception, so that a library caller's traceback shows where cableparse went wrong.
+    (batch / "trigger.txt").write_text("UNCLASSIFIED BAKU 000434\nSUBJECT: A BUG'S TRIGGER\n")
+    _fail_on_trigger("parse", monkeypatch)
+    with pytest.raises(ParseError, match=r"trigger\.txt: cableparse failed on it") as raised:
+        for _ in parse_path(batch / "trigger.txt"):
+            pass
+    cause = raised.value.__cause__
+    assert isinstance(cause, KeyError)
+    assert "buggy_parse" in "".join(traceback.format_tb(cause.__traceback__))
+
+
+def test_a_failure_sent_from_a_worker_leaves_its_exception_behind() -> None:
+    failure = Failure("x.txt", "cableparse failed on it", cause=KeyError("state"))
+    sent = pickle.loads(pickle.dumps(failure))
+    assert (sent.name, sent.message, sent.cause) == ("x.txt", "cableparse failed on it", None)
