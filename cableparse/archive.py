@@ -393,11 +393,13 @@ class Archive:
             raise
 
     def _schema_version(self) -> int:
-        has_meta = self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        # One statement, so one snapshot: another process may commit the whole schema between
+        # two, and "no meta table" then "some tables" would read as a foreign database.
+        has_meta, tables = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'),"
+            " (SELECT count(*) FROM sqlite_master)"
         ).fetchone()
         if not has_meta:
-            tables = self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if tables:
                 raise ArchiveError(
                     f"{self.path} is an SQLite database, but not a cableparse archive"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from cableparse.archive import BATCH, DB_NAME, QUIET_WAIT_MS, Archive
+from cableparse.archive import BATCH, DB_NAME, QUIET_WAIT_MS, Archive, ArchiveError
 from cableparse.cli import main
 
 from .ingesting import make_corpus, run_cli, start_ingest, wait_for
@@ -97,3 +98,36 @@ def test_a_writer_that_must_wait_says_so_and_then_finishes(tmp_path: Path) -> No
     assert proc.returncode == 0, err
     assert "another process is writing to this archive; waiting" in err
     assert counts_of(out) == (20, 0, 0, 0)
+
+
+def _open_at_once(location: Path, openers: int) -> list[str]:
+    """`openers` threads open (creating it) the archive at `location` at the same moment; the
+    errors they met."""
+    start = threading.Barrier(openers)
+    errors: list[str] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            Archive(location, create=True).close()
+        except ArchiveError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=open_it) for _ in range(openers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_many_openers_creating_one_archive_at_once_all_open_it(tmp_path: Path) -> None:
+    # The race of the first test, made frequent: six openers at once on a path with no archive,
+    # thirty times. One that read the schema between another's commit of it took the new
+    # archive for a foreign database ("an SQLite database, but not a cableparse archive").
+    for round_ in range(30):
+        location = tmp_path / f"archive-{round_}"
+        errors = _open_at_once(location, 6)
+        assert errors == [], f"round {round_}: {errors[0]}"
+        with Archive(location) as archive:
+            assert archive.counts()["documents"] == 0
