@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from folders import folders_from_arguments
+
 from cableparse import parse_source
 from cableparse.errors import ParseError
 from cableparse.sources import Source, decode
@@ -94,4 +96,4 @@ def main(folders: list[str]) -> int:
 
 if __name__ == "__main__":
     default = [str(Path(__file__).resolve().parents[2] / "shared/corpus/news-dev")]
-    sys.exit(main(sys.argv[1:] or default))
+    sys.exit(main(folders_from_arguments(__doc__, default)))

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import lxml.html
+from folders import folders_from_arguments
 
 from cableparse import ids, parse_path
 from cableparse.errors import ParseError
@@ -153,4 +154,4 @@ def main(folders: list[str]) -> int:
 if __name__ == "__main__":
     corpus = Path(__file__).resolve().parents[2] / "shared/corpus"
     default = [str(corpus / name) for name in ("cablegate-dev", "cablegate-html", "cables-csv")]
-    sys.exit(main(sys.argv[1:] or default))
+    sys.exit(main(folders_from_arguments(__doc__, default)))
