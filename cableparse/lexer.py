@@ -571,6 +571,8 @@ def _front_kind(
         return "PAGE"
     if CLASSLINE.match(s):
         return "CLASSLINE" if seen_field else "HANDLING"
+    if s.lstrip()[:1] in _STAMP_STARTS and ARCHIVE_STAMP.match(s):
+        return "TRAILER"  # the archive's release stamp: no handling instruction of the cable's
     if len(s) <= MAX_STRUCTURAL_LINE and match_banner_line(s):
         return "PAGE"  # the banner again, as section breaks repeat it
     if PARA.match(s):

@@ -222,6 +222,9 @@ def test_the_archives_release_stamp_is_no_text_and_no_signature(ref: str, last_w
     last = rec["paragraphs"][-1]["text"]
     assert last.endswith(last_words)
     assert "HELMS" not in last and "Declassified" not in last and "Review" not in last
+    # The same stamp below the banner is no handling instruction either.
+    assert (PAGES / f"{ref}.html").read_text(encoding="utf-8").count("Declassified/Released") == 2
+    assert not [h for h in rec["cable"]["handling"] if "Declassified" in h or "Review" in h]
 
 
 @pytest.mark.parametrize(
