@@ -244,7 +244,11 @@ def eo(text: str) -> tuple[str | None, str | None]:
     return number, declassify
 
 
-_REASON = re.compile(r"(\d\.\d)\s*(\(?[a-hA-H]\)?(?:[\s,/&]*(?:and\s+|or\s+)?\(?[a-hA-H]\)?)*)")
+# A reason's letter, alone: "b", "(B)", "( b", "d)"; never the first letter of a word ("AND").
+_REASON_LETTER = r"\(?\s?[a-hA-H]\s?\)?(?![A-Za-z])"
+_REASON = re.compile(
+    rf"(\d\.\d)\s*({_REASON_LETTER}(?:[\s,/&]*(?:(?i:and|or)\s+)?{_REASON_LETTER})*)"
+)
 
 
 def reasons(text: str) -> tuple[str, ...]:
@@ -268,6 +272,8 @@ _TITLE_WORDS = frozenset(
         "affaires",
         "a.i.",
         "dcm",
+        "cda",
+        "cg",
         "deputy",
         "chief",
         "of",
@@ -347,7 +353,12 @@ _CLASSBY_SPLIT = re.compile(
 
 def classified_by(text: str) -> ClassifiedBy:
     """'Classified By: Ambassador Anne E. Derse. Reasons: 1.4 (b, d)' -> title and name."""
-    body = re.sub(r"^\s*(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\s*:?\s*", "", text, flags=re.I)
+    body = re.sub(
+        r"^\s*¶?(?:\([A-Z/]{1,6}\)\s*)?(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\s*:?\s*",
+        "",
+        text,
+        flags=re.I,
+    )
     who = _CLASSBY_SPLIT.split(body, maxsplit=1)[0]
     who = squash(who).strip(" ,.;:")
     words = who.split()
@@ -459,7 +470,13 @@ _NOT_STATIONS = frozenset(
         "SECTION",
     ]
 )
-_REF_LABEL = re.compile(r"(?:^|(?<=\s))¶?\(?([A-Z])\s?[.)](?:\s+\(?[A-Z]\s?\))?\s+")
+# "A. ", "(B) ", "C) ", and "A)." with or without a space after it: "A).UNVIE 003, B).08 UNVIE 638".
+_REF_LABEL = re.compile(
+    r"(?:^|(?<=\s))¶?\(?([A-Z])\s?(?:\)\.|[.)])(?:\s+\(?[A-Z]\s?\))?(?:\s+|(?<=\)\.))"
+)
+# Unlabelled references end at a semicolon, or at a colon before the next cable's citation:
+# "TEHRAN 1091: TEHRAN 263: MOSCOW 1603".
+_REF_SPLIT = re.compile(r";\s*|:\s+(?=(?:\d{2}(?:\d{2})?\s+)?[A-Z][A-Z-]+\s+\d)")
 
 
 def references(
@@ -480,7 +497,7 @@ def references(
                 continue  # a label printed twice, "A. A. DHAHRAN 217": one reference
             items.append((m.group(1), item))
     else:
-        items.extend((None, part.strip()) for part in re.split(r";\s*", body) if part.strip())
+        items.extend((None, part.strip()) for part in _REF_SPLIT.split(body) if part.strip())
     out: list[Reference] = []
     for label, item in items:
         ref_id = cited_cable(item, year)
@@ -528,7 +545,8 @@ _SUMMARY_END = re.compile(r"\bEND\s+(?:OF\s+)?SUMMARY\b\.?", re.I)
 
 
 def summary(paragraphs: Sequence[Paragraph]) -> str | None:
-    """The text between SUMMARY and END SUMMARY (or the paragraphs under a SUMMARY heading)."""
+    """The text between SUMMARY and END SUMMARY (or the paragraphs under a SUMMARY heading, or
+    after a BEGIN SUMMARY line)."""
     parts: list[str] = []
     inside = False
     for para in paragraphs[:12]:
@@ -542,6 +560,10 @@ def summary(paragraphs: Sequence[Paragraph]) -> str | None:
                 inside, text = True, text[m.end() :]
             elif para.heading and para.heading.upper().strip(" :") == "SUMMARY":
                 inside = True
+            elif lexer.SUMMARY_HEAD.match(text):
+                # "BEGIN SUMMARY" as a line of its own that is no heading (an all-capitals
+                # telegram's short line stands alone without one): the summary follows it.
+                inside, text = True, ""
             else:
                 continue
         end = _SUMMARY_END.search(text) if "ummary" in text.lower() else None

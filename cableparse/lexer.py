@@ -140,7 +140,8 @@ EO = re.compile(r"^\s*¶?E\.?\s?O\.?\s*\d{4,5}\s*:?", re.I)
 TAGS = re.compile(r"^\s*¶?TAGS\s*:?\s", re.I)
 SUBJECT = re.compile(r"^\s*¶?SUBJ(?:ECT)?\b\s*:?", re.I)
 REF = re.compile(r"^\s*¶?REF(?:S|TELS?)?\s*:\s*|^\s*¶?REFERENCES?\s*:\s*", re.I)
-CLASSBY = re.compile(r"^\s*¶?(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\b", re.I)
+# After a portion marking in some: "(U) CLASSIFIED BY CDA ROD MOORE, PER 1.5 (B) AND (D)."
+CLASSBY = re.compile(r"^\s*¶?(?:\([A-Z/]{1,6}\)\s*)?(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\b", re.I)
 
 # A numbered paragraph: "1. ", "11. (C) ", "¶16. (C) ", "¶ 3.", "12) ".
 PARA = re.compile(r"^\s*(?P<pilcrow>¶\s?)?(?P<num>\d{1,4})\s?[.)](?=\s|$)")

@@ -233,6 +233,40 @@ def test_a_name_with_a_suffix_is_no_name_and_title() -> None:
     assert (by["name"], by["title"]) == ("JOHN A. SMITH, JR", None)
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # "CLASSIFIED BY AMBASSADOR ANNE W. PATTERSON FOR REASONS: \n1.5 (B) AND (D)": the "A"
+        # of "AND" is no reason.
+        ("02BOGOTA1025", ["1.5(b)", "1.5(d)"]),
+        # "...FOR REASONS 1.4 (\n b, d)": a space inside the parenthesis.
+        ("09LISBON289", ["1.4(b)", "1.4(d)"]),
+    ],
+)
+def test_reasons_as_the_cables_write_them(name: str, expected: list[str]) -> None:
+    assert record_of(DEV / f"{name}.txt")["cable"]["reasons"] == expected
+
+
+def test_classified_by_after_a_portion_marking_is_no_reference() -> None:
+    # 03SOFIA88: "REFS:  A) 01 SOFIA 2950, B) SOFIA 23, C) SOFIA 33", a blank line, then
+    # "(U) CLASSIFIED BY CDA ROD MOORE, PER 1.5 (B) AND (D)." It was read as references U and B.
+    cable = record_of(DEV / "03SOFIA88.txt")["cable"]
+    assert [r["label"] for r in cable["references"]] == ["A", "B", "C"]
+    by = cable["classified_by"]
+    assert (by["name"], by["title"]) == ("ROD MOORE", "CDA")
+    assert cable["reasons"] == ["1.5(b)", "1.5(d)"]
+
+
+def test_reference_labels_with_no_space_after_them() -> None:
+    # 09UNVIEVIENNA6: "REFS: A).UNVIE 003, B).08 UNVIE 638, C).08 UNVIE 634".
+    refs = record_of(DEV / "09UNVIEVIENNA6.txt")["cable"]["references"]
+    assert [(r["label"], r["id"]) for r in refs] == [
+        ("A", "09UNVIEVIENNA3"),
+        ("B", "08UNVIEVIENNA638"),
+        ("C", "08UNVIEVIENNA634"),
+    ]
+
+
 def test_reasons_written_as_b_and_d() -> None:
     record = record_of(DEV / "09BAKU139.txt")
     assert record["cable"]["reasons"] == ["1.4(b)", "1.4(d)"]

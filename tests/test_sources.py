@@ -238,6 +238,24 @@ def test_the_declassification_schedule_above_the_signature_is_no_text(ref: str, 
     assert last.endswith(("MOST LIKELY TO SUCCEED.", 'BY AGENTS OF OTHER COUNTRIES."'))
 
 
+def test_references_split_at_colons_and_a_summary_after_begin_summary() -> None:
+    # 72TEHRAN1164: "REF: TEHRAN 1091: TEHRAN 263: MOSCOW 1603", and "BEGIN SUMMARY" on a line
+    # of its own, the summary in the block below it, ending "...DEPENDABLE FRIEND. END SUMMARY".
+    [rec] = records(PAGES / "72TEHRAN1164.html")
+    refs = rec["cable"]["references"]
+    assert [r["id"] for r in refs] == ["72TEHRAN1091", "72TEHRAN263", "72MOSCOW1603"]
+    summary = rec["cable"]["summary"]
+    assert summary.startswith("GENERAL AZIMI, MINISTER OF WAR, ON INSTRUCTION OF SHAH")
+    assert summary.endswith("AS MOST DEPENDABLE FRIEND.")
+    # 72TEHRAN4789: "REF: TEHRAN'S A-077 OF MAY 15, 1972: TEHRAN 3312", an airgram and a cable.
+    [rec] = records(PAGES / "72TEHRAN4789.html")
+    refs = rec["cable"]["references"]
+    assert [(r["text"], r["id"]) for r in refs] == [
+        ("TEHRAN'S A-077 OF MAY 15, 1972", None),
+        ("TEHRAN 3312", "72TEHRAN3312"),
+    ]
+
+
 def test_a_page_with_a_malformed_index_id_keeps_it_and_the_texts_as_alias() -> None:
     [rec] = records(PAGES / "7575LIBREVILLE1895.html")
     assert rec["cable"]["reference_id"] == "7575LIBREVILLE1895"
