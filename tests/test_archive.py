@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from cableparse import archive as archive_module
+from cableparse import article, cable
 from cableparse.archive import DB_NAME, Archive, ArchiveError, LookupFailed
 from cableparse.cli import main
 
@@ -189,6 +191,22 @@ def test_changed_file_is_a_new_version_and_the_old_is_kept(ingested: Path) -> No
     lines = result.output.strip().splitlines()
     assert len(lines) == 2
     assert lines[0].startswith("current") and lines[1].startswith("older")
+
+
+def test_a_new_parser_version_stores_new_records_of_the_same_files(
+    ingested: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After an upgrade of the parser, ingesting the same files again must give the new records,
+    # not report them unchanged; the old records stay as older versions.
+    for module in (archive_module, cable, article):
+        monkeypatch.setattr(module, "PARSER_VERSION", "99.0.0")
+    result = run("ingest", "seeds/")
+    assert "0 new, 5 updated, 0 unchanged, 0 failed" in result.output
+    shown = json.loads(run("show", "09BAKU433", "--json").output)
+    assert shown["provenance"]["parser_version"] == "99.0.0"
+    with Archive(ingested / "archive") as stored:
+        assert stored.counts() == {"documents": 5, "versions": 10, "sources": 5}
+    assert "0 new, 0 updated, 5 unchanged" in run("ingest", "seeds/").output
 
 
 def test_same_bytes_under_two_paths_are_one_source(ingested: Path) -> None:
