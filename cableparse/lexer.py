@@ -643,7 +643,9 @@ def _plain(line: Line, lines: list[Line], i: int) -> bool:
             return False
         if len(s) < 40 and first in _SHORT_STARTS:
             return False
-        if first in _STAMP_STARTS and ARCHIVE_STAMP.match(s):
+        # The release stamp's first line when it wraps ("Declassified/Released US Department
+        # of State EO"); its other forms end in a digit.
+        if first in "Dd" and ARCHIVE_STAMP.match(s):
             return False
     # Not a heading (see is_heading): a heading stands alone or sits on a rule, and never
     # ends like a sentence or a clause.
