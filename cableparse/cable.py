@@ -334,6 +334,9 @@ _TITLE_WORDS = frozenset(
 )
 
 
+_NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
+
+
 def _is_title_word(word: str) -> bool:
     """A word of an officer's title, or the abbreviation of one ("CG", "DCM", "POL/ECON"), but
     no suffix of a name ("JR.")."""
@@ -343,9 +346,6 @@ def _is_title_word(word: str) -> bool:
     return bare in _TITLE_WORDS or (word.isupper() and len(word) <= 4)
 
 
-_NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
-
-
 _CLASSBY_SPLIT = re.compile(
     r"[,;.]?\s*(?:\b(?:for|per)\s+)?\breasons?\b|[,;.]?\s*\bE\.?O\.?\s*\d|,?\s+per\s+\d", re.I
 )
@@ -353,12 +353,8 @@ _CLASSBY_SPLIT = re.compile(
 
 def classified_by(text: str) -> ClassifiedBy:
     """'Classified By: Ambassador Anne E. Derse. Reasons: 1.4 (b, d)' -> title and name."""
-    body = re.sub(
-        r"^\s*¶?(?:\([A-Z/]{1,6}\)\s*)?(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\s*:?\s*",
-        "",
-        text,
-        flags=re.I,
-    )
+    head = lexer.CLASSBY.match(text)
+    body = re.sub(r"^\s*:?\s*", "", text[head.end() :]) if head else text
     who = _CLASSBY_SPLIT.split(body, maxsplit=1)[0]
     who = squash(who).strip(" ,.;:")
     words = who.split()

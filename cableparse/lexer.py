@@ -775,14 +775,16 @@ def _after_the_text(s: str) -> bool:
     return bool(END_MARK.match(s) or META.match(s) or CLASSLINE.match(s) or ARCHIVE_STAMP.match(s))
 
 
-def _last_lines(lines: list[Line]) -> Iterator[int]:
-    """The last eleven non-blank lines, last first, where a signature is looked for. Blank lines
-    do not count (old telegrams leave a page's worth above the final classification line), but
-    no more than 200 lines are looked at, whatever the text."""
+def _last_text_lines(lines: list[Line]) -> Iterator[int]:
+    """Where a signature is looked for, last first: those of the last eleven non-blank lines
+    that are not what may follow the signature. Blank lines do not count (old telegrams leave
+    a page's worth above the final classification line), but no more than 200 lines are looked
+    at, whatever the text."""
     found = 0
     for k in range(len(lines) - 1, max(-1, len(lines) - 201), -1):
         if not lines[k].blank:
-            yield k
+            if not _after_the_text(lines[k].value):
+                yield k
             found += 1
             if found == 11:
                 return
@@ -791,10 +793,8 @@ def _last_lines(lines: list[Line]) -> Iterator[int]:
 def _signature_index(lines: list[Line]) -> int | None:
     """The last non-blank line, when it is a name: the signature. A name printed twice
     ("SWAN", "SWAN") is one signature, the first."""
-    for k in _last_lines(lines):
+    for k in _last_text_lines(lines):
         s = lines[k].value
-        if _after_the_text(s):
-            continue
         m = SIGNATURE.match(s)
         if NOT_A_NAME.search(m["name"] if m else s):
             continue
@@ -816,10 +816,8 @@ _GLUED_SIGNATURE = re.compile(r"(?<=[.!?\"')])\s{2,}(?P<name>[A-Z][A-Z'-]+(?: [A
 def _glued_signature(lines: list[Line]) -> tuple[list[Line], int | None]:
     """The lines with a signature glued to the end of the last line of text cut off into a line
     of its own, and its index (the lines as they were and None when there is none)."""
-    for k in _last_lines(lines):
+    for k in _last_text_lines(lines):
         s = lines[k].value
-        if _after_the_text(s):
-            continue
         m = _GLUED_SIGNATURE.search(s) if len(s) <= MAX_STRUCTURAL_LINE else None
         if m is None or NOT_A_NAME.search(m["name"]):
             return lines, None
