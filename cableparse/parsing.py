@@ -96,10 +96,10 @@ def _record(src: Source) -> dict[str, Any]:
     return parse_source(src).to_record()
 
 
-R = TypeVar("R")
+T = TypeVar("T")
 
 
-def or_failure(fn: Callable[[Source], R], item: Source | Failure) -> R | Failure:
+def or_failure(fn: Callable[[Source], T], item: Source | Failure) -> T | Failure:
     """`fn` of one input, or a Failure naming the input and the problem: a ParseError's, or
     any other exception's, which is a fault of cableparse's on that input."""
     if isinstance(item, Failure):
@@ -119,8 +119,6 @@ def or_failure(fn: Callable[[Source], R], item: Source | Failure) -> R | Failure
             cause=exc,
         )
 
-
-T = TypeVar("T")
 
 # Batches of inputs handed to the workers before the results of the oldest are taken.
 BATCHES_AHEAD = 3
