@@ -28,7 +28,7 @@ from lark.exceptions import UnexpectedToken
 
 from cableparse import NotACable, cable, lexer
 from cableparse.model import record_json
-from cableparse.parsing import parse_or_fail
+from cableparse.pipeline import parse_step
 from cableparse.sources import Failure, Source, iter_sources
 
 HERE = Path(__file__).resolve().parent
@@ -91,7 +91,7 @@ def stages(folder: Path, repeat: int) -> dict[str, float]:
     def record() -> float:
         spent = 0.0
         for src in sources:
-            doc = parse_or_fail(src)
+            doc = parse_step(src)
             if isinstance(doc, Failure):
                 continue
             start = time.perf_counter()

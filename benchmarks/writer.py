@@ -1,6 +1,7 @@
 """The cost of the one writing process of `ingest`, apart from the parsing: the documents are
-parsed first (in worker processes), then stored into a fresh archive by `Archive.ingest`, whose
-parsing step is handed the ready results. Prints CPU and wall time per document of the store.
+parsed first (in worker processes), then stored into a fresh archive by `pipeline.ingest`, with a
+runner that hands it the ready results instead of parsing. Prints CPU and wall time per document
+of the store.
 
 Usage: python benchmarks/writer.py INPUT [--count N] [--copies C] [--jobs J] [--profile OUT]
        [--parsed FILE] [--keep DIR]
@@ -19,15 +20,17 @@ import itertools
 import pickle
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 
 from cableparse import archive as archive_module
-from cableparse.archive import Archive, Prepared, prepare
-from cableparse.parsing import map_stream
+from cableparse import pipeline
+from cableparse.archive import Archive
 from cableparse.sources import Failure, Source, iter_sources
+from cableparse.store import Prepared
 
 
 def copies(parsed: list[Prepared], count: int) -> Iterator[Prepared]:
@@ -42,14 +45,22 @@ def copies(parsed: list[Prepared], count: int) -> Iterator[Prepared]:
             )
 
 
-def store_phase(folder: Path, sources: list[Source], ready: Iterator[Prepared]) -> int:
-    def ready_made(item: Source | Failure) -> Prepared | Failure:
-        return next(ready)
+class ReadyMade:
+    """A runner whose results were made before: each input is paired with the next of them."""
 
-    # With jobs=1 the ingest asks for its inputs' results in order, here without parsing.
-    archive_module.prepare = ready_made
+    def __init__(self, ready: Iterator[Prepared]) -> None:
+        self.ready = ready
+
+    def map(
+        self, step: Callable[[Source | Failure], Any], items: Iterable[Source | Failure]
+    ) -> Iterator[tuple[Source | None, Any]]:
+        for item in items:
+            yield (item if isinstance(item, Source) else None), next(self.ready)
+
+
+def store_phase(folder: Path, sources: list[Source], ready: Iterator[Prepared]) -> int:
     with Archive(folder, create=True) as archive:
-        report = archive.ingest(sources, asked="writer benchmark")
+        report = pipeline.ingest(sources, archive, ReadyMade(ready), asked="writer benchmark")
     return report.new
 
 
@@ -79,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(s, Source)
         ]
         pairs = [
-            (s, r) for s, r in map_stream(prepare, items, args.jobs) if isinstance(r, Prepared)
+            (s, r)
+            for s, r in pipeline.LocalPool(args.jobs).map(pipeline.rows_step, items)
+            if isinstance(r, Prepared)
         ]
         if args.parsed:
             with args.parsed.open("wb") as f:

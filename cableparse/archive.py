@@ -12,17 +12,28 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from cableparse import ids
-from cableparse.inputs import Failure, Source
-from cableparse.model import record_json
+from cableparse.inputs import Source
+from cableparse.store import (
+    ArchiveError,
+    Counts,
+    Hit,
+    IngestReport,
+    LookupFailed,
+    Prepared,
+    Store,
+    identity,
+)
 from cableparse.version import PARSER_VERSION
+
+__all__ = ["DB_NAME", "Archive", "ArchiveError", "Hit", "LookupFailed", "default_location"]
 
 DB_NAME = "cableparse.db"
 SCHEMA_VERSION = 1
@@ -170,143 +181,8 @@ _TITLE_SEARCH = _Search(
 )
 
 
-class ArchiveError(Exception):
-    """The archive cannot be opened or written; the message says why, in a user's words."""
-
-
-class LookupFailed(ArchiveError):
-    """No document, or more than one, answers to an id. `candidates` lists close or
-    competing ids."""
-
-    def __init__(self, message: str, candidates: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.candidates = list(candidates)
-
-
-@attrs.define
-class IngestReport:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    failures: list[Failure] = attrs.Factory(list)
-
-    def summary(self) -> str:
-        return (
-            f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.failed} failed"
-        )
-
-
-@attrs.frozen
-class Hit:
-    id: str
-    reference_id: str | None
-    number: int | None
-    title: str | None
-    snippet: str
-
-    def citation(self) -> str:
-        cite = self.id if self.number is None else f"{self.id} ¶{self.number}"
-        return f"{cite} ({self.reference_id})" if self.reference_id else cite
-
-
 def default_location() -> Path:
     return Path(os.environ.get("CABLEPARSE_ARCHIVE") or "archive")
-
-
-def identity(record: dict[str, Any]) -> str:
-    """What makes two records versions of one document: a cable's reference id (or its id
-    and date when the year is unknown), an article's id."""
-    cable = record.get("cable")
-    if cable:
-        if cable.get("reference_id"):
-            return f"cable:{cable['reference_id']}"
-        return f"cable:{record['id']}:{record.get('date') or ''}"
-    return f"article:{record['id']}"
-
-
-def lookup_forms(record: dict[str, Any]) -> list[str]:
-    """Every id form a user may type for this record, folded (see ids.fold)."""
-    forms = {ids.fold(record["id"])}
-    forms.update(ids.fold(a) for a in record.get("aliases", []))
-    cable = record.get("cable")
-    if cable:
-        station = ids.station_key(cable["origin"])
-        serial = cable["serial"]
-        forms.add(f"{station}-{serial:06d}")
-        forms.add(f"{station} {serial}")
-        if cable.get("reference_id"):
-            year = cable["reference_id"][:2]
-            forms.add(f"{year}{station}{serial}")
-            forms.add(f"{year}{station}{serial:06d}")
-    return sorted(forms)
-
-
-@attrs.frozen
-class Prepared:
-    """A parsed document reduced to the values the store writes. Made where the parsing happens
-    (a worker process under --jobs), so that the one writing process does little more than SQL,
-    and sent to it as plain tuples rather than the nested record."""
-
-    record_json: str
-    identity: str
-    sha256: str
-    format: str
-    # The documents columns from `id` to `year`, in the table's order.
-    columns: tuple[Any, ...]
-    # (seq, number, label, marking, heading, text, span_start, span_end) of each paragraph.
-    paragraphs: list[tuple[Any, ...]]
-    forms: list[str]
-    tags: list[str]
-    # The text the spans index, when it is not the Source's own (an HTML page's extract):
-    # None spares sending the same text back from the worker.
-    text: str | None
-
-    @property
-    def title(self) -> str | None:
-        title: str | None = self.columns[2]
-        return title
-
-
-def prepare(item: Source | Failure) -> Prepared | Failure:
-    from cableparse.parsing import or_failure  # see Archive.ingest
-
-    return or_failure(_prepared, item)
-
-
-def _prepared(src: Source) -> Prepared:
-    from cableparse.parsing import parse_source  # see Archive.ingest
-
-    result = parse_source(src)
-    record = result.to_record()
-    cable = record.get("cable") or {}
-    ref = cable.get("reference_id")
-    return Prepared(
-        record_json=record_json(record),
-        identity=identity(record),
-        sha256=record["provenance"]["sha256"],
-        format=record["provenance"]["format"],
-        columns=(
-            record["id"],
-            record["kind"],
-            record["title"],
-            record["date"],
-            record["classification"],
-            cable.get("origin"),
-            ref,
-            ids.station_key(cable["origin"]) if cable else None,
-            cable.get("serial"),
-            ref[:2] if ref else None,
-        ),
-        paragraphs=[
-            (seq, p["number"], p["label"], p["marking"], p["heading"], p["text"], *p["span"])
-            for seq, p in enumerate(record["paragraphs"])
-        ],
-        forms=lookup_forms(record),
-        tags=list(cable.get("tags", [])),
-        text=None if result.text == src.text else result.text,
-    )
 
 
 class Archive:
@@ -410,41 +286,8 @@ class Archive:
 
     # ---- writing ---------------------------------------------------------------------------
 
-    def ingest(
-        self,
-        items: Iterable[Source | Failure],
-        asked: str = "",
-        jobs: int = 1,
-        progress: Any = None,
-    ) -> IngestReport:
-        """Parse and store a stream of inputs, one transaction per batch of documents."""
-        # Loaded here, not with the module: reading an archive needs no parser (see
-        # cableparse/__init__.py).
-        from cableparse.parsing import map_stream
-
-        report = IngestReport()
-        run = self._begin_run(asked)
-        pending: list[tuple[Source, Prepared]] = []
-        try:
-            for src, result in map_stream(prepare, items, jobs):
-                if progress is not None:
-                    progress.update(1)
-                if isinstance(result, Failure):
-                    report.failed += 1
-                    report.failures.append(result)
-                    continue
-                assert src is not None
-                pending.append((src, result))
-                if len(pending) >= BATCH:
-                    self._store_batch(pending, run, report)
-                    pending = []
-            if pending:
-                self._store_batch(pending, run, report)
-        finally:
-            self._end_run(run, report)
-        return report
-
-    def _begin_run(self, asked: str) -> int:
+    def begin_run(self, asked: str) -> int:
+        """A row in `runs` for an ingest of what the user `asked` for; its id."""
         with self._write():
             cur = self.db.execute(
                 "INSERT INTO runs(started, asked, parser_version) "
@@ -454,7 +297,7 @@ class Archive:
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def _end_run(self, run: int, report: IngestReport) -> None:
+    def end_run(self, run: int, report: IngestReport) -> None:
         with self._write():
             self.db.execute(
                 "UPDATE runs SET finished = strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), new = ?, "
@@ -465,12 +308,13 @@ class Archive:
     def _write(self) -> _Transaction:
         return _Transaction(self.db, self.path, self.on_wait)
 
-    def _store_batch(
-        self, batch: list[tuple[Source, Prepared]], run: int, report: IngestReport
-    ) -> None:
-        """One transaction for the batch, each table written by one statement: SQLite's cost
-        per statement, not per row, is what the one writing process was spending."""
+    def write_batch(self, batch: Sequence[tuple[Source, Prepared]], run: int) -> Counts:
+        """Store a batch of parsed documents in one transaction, each table written by one
+        statement: SQLite's cost per statement, not per row, is what the one writing process
+        was spending. A document already stored from the same bytes by the same parser
+        version is unchanged; one whose identity is stored otherwise is a new version."""
         db = self.db
+        counts = Counts()
         with self._write():
             db.executemany(
                 "INSERT OR IGNORE INTO sources(sha256, size, format, encoding, data) "
@@ -498,17 +342,17 @@ class Archive:
             for src, doc in batch:
                 versions = stored.setdefault(doc.identity, set())
                 if (doc.sha256, PARSER_VERSION) in versions:
-                    report.unchanged += 1
+                    counts.unchanged += 1
                     continue
                 versions.add((doc.sha256, PARSER_VERSION))
                 if doc.identity in current:
-                    report.updated += 1
+                    counts.updated += 1
                 else:
-                    report.new += 1
+                    counts.new += 1
                     current.add(doc.identity)
                 taken.append((src, doc))
             if not taken:
-                return
+                return counts
             superseded &= {d.identity for _, d in taken}
             db.executemany(
                 "UPDATE documents SET current = 0 WHERE identity = ? AND current = 1",
@@ -568,6 +412,7 @@ class Archive:
                 "SELECT rowid, text FROM paragraphs WHERE rowid > ?",
                 (first_paragraph,),
             )
+        return counts
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -838,3 +683,8 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
             "try again when it has finished"
         )
     return f"{path}: {text}"
+
+
+if TYPE_CHECKING:
+    # The archive is the project's Store: mypy checks it keeps every method the Protocol names.
+    _STORE: type[Store] = Archive

@@ -20,9 +20,9 @@ import attrs
 
 from cableparse.errors import ParseError
 from cableparse.ids import slug
+from cableparse.inputs import Source
 from cableparse.model import Article, Dateline, Document, Paragraph, Provenance, Span
 from cableparse.normalize import join_lines, squash, unmark
-from cableparse.sources import Source
 from cableparse.version import PARSER_VERSION
 
 __all__ = ["parse_article", "parse_html_article"]

@@ -25,6 +25,7 @@ from lark.lexer import Lexer
 
 from cableparse import ids, lexer
 from cableparse.errors import NotACable
+from cableparse.inputs import Source
 from cableparse.model import (
     Cable,
     ClassifiedBy,
@@ -37,7 +38,6 @@ from cableparse.model import (
     Span,
 )
 from cableparse.normalize import join_lines, squash, unmark
-from cableparse.sources import Source
 from cableparse.version import PARSER_VERSION
 
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import csv
-import itertools
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
 
 from cableparse import __version__, render
 from cableparse.archive import Archive, ArchiveError, LookupFailed
-from cableparse.inputs import DEFAULT_MAX_MB, MAX_SIZE_ENV, Failure, Source
+from cableparse.inputs import DEFAULT_MAX_MB, MAX_SIZE_ENV, Failure
 from cableparse.model import record_json
 
 
@@ -79,11 +77,12 @@ def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
       cableparse parse ../corpus --format jsonl > records.jsonl
       cat cable.txt | cableparse parse -
     """
-    from cableparse.parsing import map_stream, record_or_fail  # see _inputs
+    # Loaded by the commands that read inputs only (see cableparse/__init__.py).
+    from cableparse import pipeline
 
     failed = 0
     records: list[dict[str, object]] = []
-    for _, item in map_stream(record_or_fail, _inputs(paths), jobs):
+    for item in pipeline.records(pipeline.read_inputs(paths), pipeline.LocalPool(jobs)):
         if isinstance(item, Failure):
             failed += 1
             click.echo(str(item), err=True)
@@ -140,11 +139,17 @@ def ingest(paths: tuple[str, ...], archive_dir: str | None, jobs: int) -> None:
       cableparse ingest cables.csv --archive ~/cablegate
       cat cable.txt | cableparse ingest -
     """
+    from cableparse import pipeline  # see parse
+
     with open_archive(archive_dir, create=True) as archive:
         try:
             with progress("Ingesting") as bar:
-                report = archive.ingest(
-                    _inputs(paths), asked=" ".join(paths), jobs=jobs, progress=bar
+                report = pipeline.ingest(
+                    pipeline.read_inputs(paths),
+                    archive,
+                    pipeline.LocalPool(jobs),
+                    asked=" ".join(paths),
+                    progress=bar,
                 )
         except ArchiveError as exc:
             raise click.ClickException(str(exc)) from exc
@@ -177,17 +182,6 @@ def progress(label: str) -> Any:
         return _Quiet()
     return click.progressbar(
         length=0, label=label, file=sys.stderr, show_pos=True, show_percent=False, show_eta=False
-    )
-
-
-def _inputs(paths: Iterable[str]) -> Iterator[Source | Failure]:
-    """The documents under each path; `-` is standard input, told by its content like a file
-    (a cables.csv piped in is streamed)."""
-    # Loaded by the commands that read inputs only (see cableparse/__init__.py).
-    from cableparse.sources import iter_sources, iter_stream
-
-    return itertools.chain.from_iterable(
-        iter_stream(sys.stdin.buffer, "-") if p == "-" else iter_sources(p) for p in paths
     )
 
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cableparse import archive as archive_module
-from cableparse import article, cable
+from cableparse import article, cable, pipeline
 from cableparse.archive import DB_NAME, Archive, ArchiveError, LookupFailed
 from cableparse.cli import main
 
@@ -276,7 +276,7 @@ def test_library_ingest_of_a_real_corpus(tmp_path: Path) -> None:
     from cableparse.sources import iter_sources
 
     with Archive(tmp_path / "a", create=True) as archive:
-        report = archive.ingest(iter_sources(FIXTURES / "cablegate-dev"), asked="dev")
+        report = pipeline.ingest(iter_sources(FIXTURES / "cablegate-dev"), archive, asked="dev")
         assert report.new == 40 and report.failed == 0
         record: dict[str, Any] = archive.resolve("09baku139")
     assert record["title"].startswith("HOW IRAN BUILDS INFLUENCE")

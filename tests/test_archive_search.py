@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cableparse import archive as archive_module
+from cableparse import pipeline
 from cableparse.archive import Archive
 from cableparse.cli import main
 from cableparse.sources import iter_sources
@@ -22,7 +23,7 @@ from .conftest import FIXTURES, SEED_CABLE
 def dev_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("search") / "archive"
     with Archive(folder, create=True) as archive:
-        report = archive.ingest(iter_sources(FIXTURES / "cablegate-dev"), asked="dev")
+        report = pipeline.ingest(iter_sources(FIXTURES / "cablegate-dev"), archive, asked="dev")
     assert report.new == 40
     return folder
 

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cableparse.archive import BATCH, DB_NAME, QUIET_WAIT_MS, Archive, ArchiveError
+from cableparse.archive import DB_NAME, QUIET_WAIT_MS, Archive, ArchiveError
 from cableparse.cli import main
+from cableparse.pipeline import BATCH
 
 from .ingesting import make_corpus, run_cli, start_ingest, wait_for
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cableparse.archive import BATCH, DB_NAME
+from cableparse.archive import DB_NAME
+from cableparse.pipeline import BATCH
 
 from .ingesting import make_corpus, run_cli, start_ingest, stored, wait_for
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cableparse import ParseError, parse_text
-from cableparse.parsing import parse_sources
+from cableparse.pipeline import parse_sources
 from cableparse.sources import Failure
 
 from .conftest import check_record

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from cableparse.model import record_json
-from cableparse.parsing import map_stream, parse_sources
+from cableparse.pipeline import LocalPool, parse_sources
 from cableparse.sources import Failure, Source, iter_sources
 
 from .conftest import FIXTURES, SEEDS
@@ -34,6 +34,6 @@ def _niceness(item: Source | Failure) -> int:
 def test_workers_run_at_a_lower_priority_than_the_process_that_feeds_them() -> None:
     items = list(iter_sources(SEEDS))
     here = os.nice(0)
-    results = [n for _, n in map_stream(_niceness, items, jobs=2)]
+    results = [n for _, n in LocalPool(jobs=2).map(_niceness, items)]
     assert len(results) == len(items)
     assert all(n == min(here + 5, 19) for n in results)
