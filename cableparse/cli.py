@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import click
@@ -63,26 +65,66 @@ MAX_SIZE_OPTION = click.option(
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes that parse in parallel (output order is kept).",
+    help="Worker processes that parse in parallel (output order is kept); local engine.",
 )
-def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local: this machine's processes (--jobs); dask: a Dask cluster (pip install "
+    "'cableparse[dask]'), a LocalCluster of one worker a core unless --scheduler is given.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="The Dask scheduler to run on (tcp://host:8786); with --engine dask.",
+)
+def parse(paths: tuple[str, ...], fmt: str, jobs: int, engine: str, scheduler: str | None) -> None:
     """Parse files, folders or `-` (standard input) and print one record per document.
 
     PATHS may be files or folders (read recursively). Problems go to stderr as
     `PATH: message`; the other inputs are still parsed; the exit status is 1 if any failed.
+    With --engine dask the inputs are read in parts on the cluster's workers (a cables.csv in
+    byte ranges), PATHS may be fsspec URLs (s3://...), and the output is the same.
 
     \b
     Examples:
       cableparse parse seeds/002_304b85bcb573f93c.txt
       cableparse parse ../corpus --format jsonl > records.jsonl
       cat cable.txt | cableparse parse -
+      cableparse parse cables.csv --engine dask --scheduler tcp://10.0.0.5:8786
     """
     # Loaded by the commands that read inputs only (see cableparse/__init__.py).
     from cableparse import pipeline
 
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler is for --engine dask")
+    with contextlib.ExitStack() as stack:
+        if engine == "dask":
+            items = stack.enter_context(_dask_records(paths, scheduler))
+        else:
+            items = pipeline.records(pipeline.read_inputs(paths), pipeline.LocalPool(jobs))
+        _print_records(items, fmt)
+
+
+@contextlib.contextmanager
+def _dask_records(
+    paths: tuple[str, ...], scheduler: str | None
+) -> Iterator[Iterator[dict[str, Any] | Failure]]:
+    try:
+        from cableparse import dask as dask_engine
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with dask_engine.connect(scheduler) as client:
+        yield dask_engine.records(paths, client)
+
+
+def _print_records(items: Iterable[dict[str, Any] | Failure], fmt: str) -> None:
     failed = 0
     records: list[dict[str, object]] = []
-    for item in pipeline.records(pipeline.read_inputs(paths), pipeline.LocalPool(jobs)):
+    for item in items:
         if isinstance(item, Failure):
             failed += 1
             click.echo(str(item), err=True)

@@ -1,0 +1,189 @@
+"""Dask, the Python cluster engine: the inputs read and parsed in partitions on a cluster.
+
+    import cableparse.dask
+    bag = cableparse.dask.read(["cables.csv", "s3://bucket/pages/"])   # a dask.bag
+    bag.filter(cableparse.dask.is_record).pluck("id").take(5)
+
+The read is planned by cableparse.partitions (folders by lists of files, a cables.csv by byte
+ranges cut at rows, a zip by groups of members), and each partition is read and parsed where
+it runs, so no worker reads the whole of a big dump. The items, in partition order, are those
+of the local parse (pipeline.records): a record, or a Failure naming an input that could not
+be read (`PATH: reason`), in the same place.
+
+A fault outside the guard of one input (reading a partition, a worker that dies) becomes a
+Failure naming that partition, after the records it gave, and the other partitions go on: no
+partition is dropped without a word, and no one input ends the job.
+
+`connect()` gives a client of a scheduler at an address, or of a LocalCluster of one worker a
+core; `records()` runs a read on it, streaming the results back in order, as `cableparse parse
+--engine dask` does. Needs the dask extra: pip install 'cableparse[dask]'.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from cableparse import partitions, pipeline
+from cableparse.inputs import MAX_SIZE_ENV, Failure, Source
+from cableparse.partitions import TARGET_BYTES, Files, Partition, Rows
+
+try:
+    import dask.bag as db
+    from distributed import Client, LocalCluster
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "the Dask engine needs Dask, an extra of cableparse: pip install 'cableparse[dask]'"
+    ) from exc
+
+__all__ = ["TARGET_BYTES", "connect", "is_record", "read", "records", "records_of"]
+
+T = TypeVar("T")
+Paths = pipeline.Paths
+Result = dict[str, Any] | Failure
+# The settings a worker takes from the process that starts the job (--max-size).
+_SETTINGS = (MAX_SIZE_ENV,)
+
+
+def read(paths: Paths, target_bytes: int = TARGET_BYTES) -> db.Bag:
+    """A bag of the records under `paths` (files, folders, fsspec URLs), one bag partition a
+    partition of the plan, each item a record or the Failure of an input that could not be read,
+    in the order of the local parse. The rows of a dump are counted on the scheduler in use
+    when the plan is made (dask's default, or a distributed Client's)."""
+    parts = partitions.plan(paths, target_bytes, _bag_map)
+    settings = _settings()
+    bag: db.Bag = db.from_sequence(parts, npartitions=max(len(parts), 1)).map_partitions(
+        _records_of_all, settings
+    )
+    return bag
+
+
+def is_record(item: Result) -> bool:
+    """Whether a bag's item is a record (not a Failure): for bag.filter."""
+    return not isinstance(item, Failure)
+
+
+@contextlib.contextmanager
+def connect(scheduler: str | None = None) -> Iterator[Client]:
+    """A client of the scheduler at `scheduler` (tcp://host:8786), or of a LocalCluster on
+    this machine, one single-threaded worker process a core (parsing holds the GIL), quiet
+    and without a dashboard; it is closed on the way out."""
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def records(paths: Paths, client: Client, target_bytes: int = TARGET_BYTES) -> Iterator[Result]:
+    """The records under `paths` parsed on the client's cluster, in the order of the local
+    parse, each partition's as it is done (a few partitions run ahead of the one being
+    given, so that the workers stay busy while memory stays bounded)."""
+    parts = partitions.plan(paths, target_bytes, _client_map(client))
+    for part_records in in_order(client, records_of, parts, _settings()):
+        yield from part_records
+
+
+def records_of(part: Partition, settings: dict[str, str | None] | None = None) -> list[Result]:
+    """One partition's records and failures, as a worker makes them."""
+    _apply(settings or {})
+    return [pipeline.record_step(item) for item in _guarded(part)]
+
+
+def in_order(
+    client: Client,
+    task: Callable[..., list[T]],
+    parts: list[Partition],
+    *args: Any,
+) -> Iterator[list[T | Failure]]:
+    """`task(part, *args)` of each partition on the cluster, the results in partition order.
+    A task that fails as a whole (its worker died, its result could not come back) gives a
+    Failure naming its partition instead, and the others go on."""
+    ahead = 2 * max(sum(client.nthreads().values()), 1)
+    window: collections.deque[tuple[Partition, Any]] = collections.deque()
+    todo = iter(parts)
+    while True:
+        while len(window) < ahead and (part := next(todo, None)) is not None:
+            window.append((part, client.submit(task, part, *args, pure=False)))
+        if not window:
+            return
+        part, future = window.popleft()
+        try:
+            result: list[T | Failure] = future.result()
+        except Exception as exc:
+            result = [_failure(part, "the worker reading it failed", exc)]
+        future.release()
+        yield result
+
+
+# ---- on the workers ----------------------------------------------------------------------------
+
+
+def _records_of_all(parts: list[Partition], settings: dict[str, str | None]) -> list[Result]:
+    return [r for part in parts for r in records_of(part, settings)]
+
+
+def _guarded(part: Partition) -> Iterator[Source | Failure]:
+    """The partition's inputs; a fault in reading them (a bug of cableparse's, which a local
+    read would stop on) ends the partition with a Failure naming it."""
+    try:
+        yield from partitions.read(part)
+    except Exception as exc:
+        yield _failure(part, "cableparse failed reading it", exc)
+
+
+def _failure(part: Partition, what: str, exc: BaseException) -> Failure:
+    if isinstance(part, Rows):
+        name, where = part.path, f"bytes {part.start}-{part.end}: "
+    elif isinstance(part, Files):
+        first = part.paths[0] if part.paths else "?"
+        name = first.name if isinstance(first, Failure) else first
+        where = f"this and the next {len(part.paths) - 1} files: " if len(part.paths) > 1 else ""
+    else:
+        name, where = part.path, f"{len(part.members)} members: "
+    return Failure(name, f"{where}{what} ({type(exc).__name__}: {exc}); please report this")
+
+
+def _settings() -> dict[str, str | None]:
+    return {key: os.environ.get(key) for key in _SETTINGS}
+
+
+def _apply(settings: dict[str, str | None]) -> None:
+    """This job's settings on a worker, which may have run another job's before."""
+    for key, value in settings.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+# ---- counting a dump's rows on the cluster -----------------------------------------------------
+
+
+def _bag_map(fn: Callable[[Rows], int], ranges: list[Rows]) -> Iterable[int]:
+    if not ranges:
+        return []
+    counts: list[int] = db.from_sequence(ranges, npartitions=len(ranges)).map(fn).compute()
+    return counts
+
+
+def _client_map(client: Client) -> partitions.MapCounts:
+    def mapper(fn: Callable[[Rows], int], ranges: list[Rows]) -> Iterable[int]:
+        counts: list[int] = client.gather(client.map(fn, ranges, pure=False))
+        return counts
+
+    return mapper
