@@ -6,13 +6,15 @@ import csv
 import json
 import os
 import sys
+from collections.abc import Iterable, Iterator
+from types import ModuleType
 from typing import Any
 
 import click
 
 from cableparse import __version__, render
 from cableparse.archive import Archive, ArchiveError, LookupFailed
-from cableparse.inputs import DEFAULT_MAX_MB, MAX_SIZE_ENV, Failure
+from cableparse.inputs import DEFAULT_MAX_MB, MAX_SIZE_ENV, Failure, Source
 from cableparse.model import record_json
 
 
@@ -52,10 +54,19 @@ MAX_SIZE_OPTION = click.option(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "json"]),
+    type=click.Choice(["jsonl", "json", "parquet"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: one record per line; json: one pretty-printed array.",
+    help="jsonl: one record per line; json: one pretty-printed array; parquet: a dataset "
+    "in the folder -o names (docs/record.md).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    metavar="DIR",
+    help="The dataset's folder, for --format parquet.",
 )
 @click.option(
     "--jobs",
@@ -65,21 +76,29 @@ MAX_SIZE_OPTION = click.option(
     show_default=True,
     help="Worker processes that parse in parallel (output order is kept).",
 )
-def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
+def parse(paths: tuple[str, ...], fmt: str, output: str | None, jobs: int) -> None:
     """Parse files, folders or `-` (standard input) and print one record per document.
 
-    PATHS may be files or folders (read recursively). Problems go to stderr as
-    `PATH: message`; the other inputs are still parsed; the exit status is 1 if any failed.
+    PATHS may be files or folders (read recursively); a Parquet dataset's folder gives its
+    records as they are. Problems go to stderr as `PATH: message`; the other inputs are still
+    parsed; the exit status is 1 if any failed.
 
     \b
     Examples:
       cableparse parse seeds/002_304b85bcb573f93c.txt
       cableparse parse ../corpus --format jsonl > records.jsonl
+      cableparse parse ../corpus --format parquet -o corpus.parquet
       cat cable.txt | cableparse parse -
     """
     # Loaded by the commands that read inputs only (see cableparse/__init__.py).
     from cableparse import pipeline
 
+    if (fmt == "parquet") != (output is not None):
+        raise click.UsageError("-o DIR goes with --format parquet, and only with it")
+    if output is not None:
+        runner = pipeline.LocalPool(jobs)
+        failed = _write_dataset(pipeline.pairs(pipeline.read_inputs(paths), runner), output)
+        sys.exit(1 if failed else 0)
     failed = 0
     records: list[dict[str, object]] = []
     for item in pipeline.records(pipeline.read_inputs(paths), pipeline.LocalPool(jobs)):
@@ -94,6 +113,35 @@ def parse(paths: tuple[str, ...], fmt: str, jobs: int) -> None:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
     if failed:
         sys.exit(1)
+
+
+def _write_dataset(items: Iterable[tuple[Source, dict[str, Any]] | Failure], out: str) -> int:
+    """Write a Parquet dataset of the pairs, each Failure on stderr; returns the failures."""
+    arrow = _arrow()
+    failed = 0
+
+    def ok() -> Iterator[tuple[Source, dict[str, Any]]]:
+        nonlocal failed
+        for item in items:
+            if isinstance(item, Failure):
+                failed += 1
+                click.echo(str(item), err=True)
+            else:
+                yield item
+
+    try:
+        arrow.write_dataset(arrow.table_batches(ok()), out)
+    except (arrow.DatasetError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    return failed
+
+
+def _arrow() -> ModuleType:
+    try:
+        from cableparse import arrow
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return arrow
 
 
 # ---- the archive -------------------------------------------------------------------------------
@@ -132,11 +180,14 @@ def ingest(paths: tuple[str, ...], archive_dir: str | None, jobs: int) -> None:
     Idempotent: the same bytes again are reported as unchanged; a changed file is stored as a
     new version (the old one and its bytes are kept). Each failure goes to stderr as
     `PATH: reason`, the rest is still ingested, and the exit status is 1 if anything failed.
+    A Parquet dataset's folder (parse or export --format parquet) is stored as its records
+    are, with their sources' bytes, without parsing again.
 
     \b
     Examples:
       cableparse ingest seeds/
       cableparse ingest cables.csv --archive ~/cablegate
+      cableparse ingest corpus.parquet
       cat cable.txt | cableparse ingest -
     """
     from cableparse import pipeline  # see parse
@@ -362,14 +413,18 @@ def list_(
 @ARCHIVE_OPTION
 @with_filters
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
 )
 @click.option(
     "-o",
     "--output",
-    type=click.File("w", encoding="utf-8"),
+    type=click.Path(path_type=str),
     default="-",
-    help="The file to write. [default: standard output]",
+    help="The file to write; for parquet, the dataset's folder. [default: standard output]",
 )
 def export(
     archive_dir: str | None,
@@ -378,26 +433,37 @@ def export(
     until: str | None,
     kind: str | None,
     fmt: str,
-    output: Any,
+    output: str,
 ) -> None:
-    """Export the records: jsonl (the record of docs/record.md, one per line) or csv (one row
-    per paragraph, for spreadsheets, pandas and R).
+    """Export the records: jsonl (the record of docs/record.md, one per line), csv (one row
+    per paragraph, for spreadsheets, pandas and R) or parquet (a dataset of the records, their
+    paragraphs and their sources' bytes, which `ingest` loads into another archive).
 
     \b
     Examples:
       cableparse export --format jsonl -o all.jsonl
       cableparse export --format csv --tag PREL -o prel.csv
+      cableparse export --format parquet -o archive.parquet
     """
+    if fmt == "parquet" and output == "-":
+        raise click.UsageError("--format parquet writes a folder: give it with -o DIR")
     with open_archive(archive_dir) as archive:
         records = archive.records(tag, since, until, kind)
-        if fmt == "jsonl":
-            for record in records:
-                output.write(record_json(record) + "\n")
-        else:
-            writer = csv.DictWriter(output, fieldnames=render.PARAGRAPH_FIELDS)
-            writer.writeheader()
-            for record in records:
-                writer.writerows(render.paragraph_rows(record))
+        if fmt == "parquet":
+            try:
+                _write_dataset(((archive.source_of(r), r) for r in records), output)
+            except ArchiveError as exc:
+                raise click.ClickException(str(exc)) from exc
+            return
+        with click.open_file(output, "w", encoding="utf-8") as out:
+            if fmt == "jsonl":
+                for record in records:
+                    out.write(record_json(record) + "\n")
+            else:
+                writer = csv.DictWriter(out, fieldnames=render.PARAGRAPH_FIELDS)
+                writer.writeheader()
+                for record in records:
+                    writer.writerows(render.paragraph_rows(record))
 
 
 @main.command()

@@ -47,6 +47,12 @@ class Source:
         return dict(self.external).get(key)
 
 
+def source_format(record_format: str) -> str:
+    """The Source's format of a record's `provenance.format`: a plain text file is read as
+    text whichever parser took it."""
+    return "text" if record_format in ("cable-text", "article-text") else record_format
+
+
 @attrs.frozen
 class Parsed:
     """A Source that comes with its record made already (a row of a Parquet dataset): the

@@ -3,19 +3,26 @@ byte for byte, and the readers a notebook uses take it as it is."""
 
 from __future__ import annotations
 
+import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 pytest.importorskip("pyarrow", reason="the Parquet tests need the extra: cableparse[parquet]")
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+import cableparse
 from cableparse import arrow, pipeline
+from cableparse.archive import DB_NAME
+from cableparse.cli import main
 from cableparse.inputs import Failure, Parsed, Source
 from cableparse.model import record_json
+from cableparse.version import PARSER_VERSION
 
 from .conftest import FIXTURES, SEED_CABLE, SEEDS
 
@@ -27,6 +34,7 @@ INPUTS = [
     FIXTURES / "cablegate-html",
     FIXTURES / "html",
     FIXTURES / "news-dev",
+    FIXTURES / "cablegate-dev",
 ]
 
 Pair = tuple[Source, dict[str, Any]]
@@ -183,3 +191,138 @@ def test_a_parquet_file_among_documents_says_to_give_the_dataset(tmp_path: Path)
         f"{tmp_path / 'lone.parquet'}: a Parquet file: cableparse reads a dataset by its folder "
         "(documents/ and sources/ in it)"
     ]
+
+
+# ---- the command line --------------------------------------------------------------------------
+
+
+def run(*args: str | Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_jsonl_to_parquet_and_back_gives_the_same_records(tmp_path: Path) -> None:
+    code, jsonl, _ = run("parse", *INPUTS)
+    assert code == 0 and jsonl.count("\n") == 67
+    assert run("parse", *INPUTS, "--format", "parquet", "-o", tmp_path / "c.parquet")[0] == 0
+    # A dataset given to parse is read as records, not parsed again: the same bytes of jsonl.
+    code, again, err = run("parse", tmp_path / "c.parquet")
+    assert (code, err) == (0, "")
+    assert again == jsonl
+
+
+def _tables(archive: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row an ingest writes (runs, with their times, aside)."""
+    db = sqlite3.connect(archive / DB_NAME)
+    try:
+        names = [
+            n
+            for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if "fts" not in n and n != "runs"
+        ]
+        return {n: db.execute(f"SELECT * FROM {n} ORDER BY 1, 2").fetchall() for n in names}
+    finally:
+        db.close()
+
+
+def test_ingest_of_a_dataset_stores_what_ingest_of_its_files_stores(tmp_path: Path) -> None:
+    run("parse", *INPUTS, "--format", "parquet", "-o", tmp_path / "c.parquet")
+    code, files_said, _ = run("ingest", *INPUTS, "--archive", tmp_path / "files", "-j", "1")
+    assert code == 0
+    code, out, _ = run("ingest", tmp_path / "c.parquet", "--archive", tmp_path / "parquet")
+    assert code == 0
+    # 67 inputs: two cables are both a row of cables_sample.csv and a page of cablegate-html
+    # (a second version each), and html/ and news-dev/ share one page's bytes (unchanged).
+    summary = "64 new, 2 updated, 1 unchanged, 0 failed"
+    assert files_said.startswith(summary) and out.startswith(summary)
+    files, parquet = _tables(tmp_path / "files"), _tables(tmp_path / "parquet")
+    # The page in two folders is one source's bytes, seen under two paths.
+    assert (len(parquet["sources"]), len(parquet["source_paths"])) == (66, 67)
+    assert parquet == files
+    # Again: the same records from the same bytes by the same parser version are unchanged.
+    code, out, _ = run("ingest", tmp_path / "c.parquet", "--archive", tmp_path / "parquet")
+    assert out.startswith("0 new, 0 updated, 67 unchanged")
+
+
+def _contents(archive: Path) -> list[list[tuple[Any, ...]]]:
+    """What an archive holds, apart from the keys its rows were given in order of writing."""
+    db = sqlite3.connect(archive / DB_NAME)
+    try:
+        return [
+            sorted(db.execute(sql).fetchall())
+            for sql in [
+                "SELECT id, identity, source_sha256, source_path, parser_version, text, record "
+                "FROM documents WHERE current = 1",
+                "SELECT d.source_sha256, d.id, p.seq, p.number, p.label, p.marking, p.heading, "
+                "p.text, p.span_start, p.span_end FROM paragraphs p "
+                "JOIN documents d ON d.key = p.document WHERE d.current = 1",
+                "SELECT a.alias, d.source_sha256 FROM aliases a "
+                "JOIN documents d ON d.key = a.document WHERE d.current = 1",
+                "SELECT s.* FROM sources s WHERE sha256 IN "
+                "(SELECT source_sha256 FROM documents WHERE current = 1)",
+            ]
+        ]
+    finally:
+        db.close()
+
+
+def test_an_exported_archive_loads_into_another_with_the_same_records(tmp_path: Path) -> None:
+    run("ingest", *INPUTS, "--archive", tmp_path / "a", "-j", "1")
+    code, _, err = run(
+        "export", "--archive", tmp_path / "a", "--format", "parquet", "-o", tmp_path / "e"
+    )
+    assert (code, err) == (0, "")
+    code, out, _ = run("ingest", tmp_path / "e", "--archive", tmp_path / "b")
+    # The current version of each of the 64 documents (see the test above).
+    assert out.startswith("64 new, 0 updated, 0 unchanged")
+    assert _contents(tmp_path / "b") == _contents(tmp_path / "a")
+
+
+def test_a_record_from_another_parser_version_keeps_its_version(
+    pairs: list[Pair], tmp_path: Path
+) -> None:
+    old = [
+        (s, {**r, "provenance": {**r["provenance"], "parser_version": "0.0.1"}})
+        for s, r in pairs[:2]
+    ]
+    arrow.write_dataset([arrow.tables(old)], tmp_path / "old")
+    run("ingest", tmp_path / "old", "--archive", tmp_path / "a")
+    # The same bytes parsed now are a new version of each document, not "unchanged".
+    _, out, _ = run("ingest", pairs[0][0].name, pairs[1][0].name, "--archive", tmp_path / "a")
+    assert out.startswith("0 new, 2 updated, 0 unchanged")
+    db = sqlite3.connect(tmp_path / "a" / DB_NAME)
+    versions = db.execute("SELECT parser_version, current FROM documents ORDER BY key").fetchall()
+    db.close()
+    assert versions == [("0.0.1", 0), ("0.0.1", 0), (PARSER_VERSION, 1), (PARSER_VERSION, 1)]
+
+
+def test_a_failed_input_is_named_and_the_dataset_has_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    code, _, err = run(
+        "parse", SEED_CABLE, tmp_path / "empty.txt", "--format", "parquet", "-o", tmp_path / "d"
+    )
+    assert code == 1
+    assert err == f"{tmp_path / 'empty.txt'}: empty file\n"
+    assert [r["id"] for _, r in arrow.read_dataset(tmp_path / "d")] == ["BAKU-000433"]
+
+
+def test_parquet_needs_a_folder_to_write_to(tmp_path: Path) -> None:
+    code, _, err = run("parse", SEED_CABLE, "--format", "parquet")
+    assert code == 2 and "-o DIR goes with --format parquet" in err
+    code, _, err = run("export", "--archive", tmp_path / "a", "--format", "parquet")
+    assert code == 2 and "give it with -o DIR" in err
+
+
+def test_without_pyarrow_the_commands_name_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    arrow.write_dataset([arrow.tables([])], tmp_path / "d")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    monkeypatch.delitem(sys.modules, "cableparse.arrow")
+    monkeypatch.delattr(cableparse, "arrow")
+    code, _, err = run("parse", SEED_CABLE, "--format", "parquet", "-o", tmp_path / "out")
+    assert code == 1
+    assert "pip install 'cableparse[parquet]'" in err
+    code, _, err = run("ingest", tmp_path / "d", "--archive", tmp_path / "a")
+    assert code == 1
+    assert err.startswith(f"{tmp_path / 'd'}: a Parquet dataset: Parquet needs pyarrow")
