@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from cableparse import ids
-from cableparse.inputs import Source
+from cableparse.inputs import Source, source_format
 from cableparse.store import (
     ArchiveError,
     Counts,
@@ -341,10 +341,10 @@ class Archive:
             taken: list[tuple[Source, Prepared]] = []
             for src, doc in batch:
                 versions = stored.setdefault(doc.identity, set())
-                if (doc.sha256, PARSER_VERSION) in versions:
+                if (doc.sha256, doc.parser_version) in versions:
                     counts.unchanged += 1
                     continue
-                versions.add((doc.sha256, PARSER_VERSION))
+                versions.add((doc.sha256, doc.parser_version))
                 if doc.identity in current:
                     counts.updated += 1
                 else:
@@ -380,7 +380,7 @@ class Archive:
                         int(last[d.identity] == k),
                         d.sha256,
                         s.name,
-                        PARSER_VERSION,
+                        d.parser_version,
                         run,
                         s.text if d.text is None else d.text,
                         d.record_json,
@@ -478,6 +478,27 @@ class Archive:
             (record["provenance"]["sha256"], record["id"]),
         ).fetchone()
         return str(row[0]) if row else ""
+
+    def source_of(self, record: dict[str, Any]) -> Source:
+        """The Source a stored record was made from, with the text its spans index."""
+        prov = record["provenance"]
+        row = self.db.execute(
+            "SELECT s.data, s.encoding, d.text FROM documents d JOIN sources s "
+            "ON s.sha256 = d.source_sha256 WHERE d.source_sha256 = ? AND d.id = ? "
+            "ORDER BY d.key DESC",
+            (prov["sha256"], record["id"]),
+        ).fetchone()
+        if row is None:
+            raise ArchiveError(f"{record['id']}: its source is not in the archive")
+        return Source(
+            name=prov["source"],
+            data=row[0],
+            text=row[2],
+            encoding=row[1],
+            format=source_format(prov["format"]),
+            row=prov["row"],
+            offset=prov["offset"],
+        )
 
     def versions(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Every stored version of a document, newest first, with its sources."""

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import os
 import sys
 from collections.abc import Iterable, Iterator
+from types import ModuleType
 from typing import Any
 
 import click
 
 from cableparse import __version__, render
 from cableparse.archive import Archive, ArchiveError, LookupFailed
-from cableparse.inputs import DEFAULT_MAX_MB, MAX_SIZE_ENV, Failure
+from cableparse.inputs import DEFAULT_MAX_MB, MAX_SIZE_ENV, Failure, Source
 from cableparse.model import record_json
 
 
@@ -54,10 +54,19 @@ MAX_SIZE_OPTION = click.option(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "json"]),
+    type=click.Choice(["jsonl", "json", "parquet"]),
     default="jsonl",
     show_default=True,
-    help="jsonl: one record per line; json: one pretty-printed array.",
+    help="jsonl: one record per line; json: one pretty-printed array; parquet: a dataset "
+    "in the folder -o names (docs/record.md).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    metavar="DIR",
+    help="The dataset's folder, for --format parquet.",
 )
 @click.option(
     "--jobs",
@@ -81,18 +90,28 @@ MAX_SIZE_OPTION = click.option(
     default=None,
     help="The Dask scheduler to run on (tcp://host:8786); with --engine dask.",
 )
-def parse(paths: tuple[str, ...], fmt: str, jobs: int, engine: str, scheduler: str | None) -> None:
+def parse(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    jobs: int,
+    engine: str,
+    scheduler: str | None,
+) -> None:
     """Parse files, folders or `-` (standard input) and print one record per document.
 
-    PATHS may be files or folders (read recursively). Problems go to stderr as
-    `PATH: message`; the other inputs are still parsed; the exit status is 1 if any failed.
-    With --engine dask the inputs are read in parts on the cluster's workers (a cables.csv in
-    byte ranges), PATHS may be fsspec URLs (s3://...), and the output is the same.
+    PATHS may be files or folders (read recursively); a Parquet dataset's folder gives its
+    records as they are. Problems go to stderr as `PATH: message`; the other inputs are still
+    parsed; the exit status is 1 if any failed. With --engine dask the inputs are read in parts
+    on the cluster's workers (a cables.csv in byte ranges), PATHS may be fsspec URLs (s3://...),
+    and the output is the same; its workers write the dataset of --format parquet, so -o must
+    be a folder they all reach.
 
     \b
     Examples:
       cableparse parse seeds/002_304b85bcb573f93c.txt
       cableparse parse ../corpus --format jsonl > records.jsonl
+      cableparse parse ../corpus --format parquet -o corpus.parquet
       cat cable.txt | cableparse parse -
       cableparse parse cables.csv --engine dask --scheduler tcp://10.0.0.5:8786
     """
@@ -101,24 +120,37 @@ def parse(paths: tuple[str, ...], fmt: str, jobs: int, engine: str, scheduler: s
 
     if scheduler is not None and engine != "dask":
         raise click.UsageError("--scheduler is for --engine dask")
-    with contextlib.ExitStack() as stack:
-        if engine == "dask":
-            items = stack.enter_context(_dask_records(paths, scheduler))
-        else:
-            items = pipeline.records(pipeline.read_inputs(paths), pipeline.LocalPool(jobs))
-        _print_records(items, fmt)
+    if (fmt == "parquet") != (output is not None):
+        raise click.UsageError("-o DIR goes with --format parquet, and only with it")
+    if engine == "dask":
+        _parse_on_dask(paths, fmt, output, scheduler)
+    elif output is not None:
+        runner = pipeline.LocalPool(jobs)
+        failed = _write_dataset(pipeline.pairs(pipeline.read_inputs(paths), runner), output)
+        sys.exit(1 if failed else 0)
+    else:
+        _print_records(pipeline.records(pipeline.read_inputs(paths), pipeline.LocalPool(jobs)), fmt)
 
 
-@contextlib.contextmanager
-def _dask_records(
-    paths: tuple[str, ...], scheduler: str | None
-) -> Iterator[Iterator[dict[str, Any] | Failure]]:
+def _parse_on_dask(
+    paths: tuple[str, ...], fmt: str, output: str | None, scheduler: str | None
+) -> None:
     try:
         from cableparse import dask as dask_engine
     except ImportError as exc:
         raise click.ClickException(str(exc)) from exc
     with dask_engine.connect(scheduler) as client:
-        yield dask_engine.records(paths, client)
+        if output is None:
+            _print_records(dask_engine.records(paths, client), fmt)
+            return
+        arrow = _arrow()
+        try:
+            written = dask_engine.to_parquet(
+                paths, output, client, on_error=lambda f: click.echo(str(f), err=True)
+            )
+        except (arrow.DatasetError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    sys.exit(1 if written.failures else 0)
 
 
 def _print_records(items: Iterable[dict[str, Any] | Failure], fmt: str) -> None:
@@ -136,6 +168,35 @@ def _print_records(items: Iterable[dict[str, Any] | Failure], fmt: str) -> None:
         sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2) + "\n")
     if failed:
         sys.exit(1)
+
+
+def _write_dataset(items: Iterable[tuple[Source, dict[str, Any]] | Failure], out: str) -> int:
+    """Write a Parquet dataset of the pairs, each Failure on stderr; returns the failures."""
+    arrow = _arrow()
+    failed = 0
+
+    def ok() -> Iterator[tuple[Source, dict[str, Any]]]:
+        nonlocal failed
+        for item in items:
+            if isinstance(item, Failure):
+                failed += 1
+                click.echo(str(item), err=True)
+            else:
+                yield item
+
+    try:
+        arrow.write_dataset(arrow.table_batches(ok()), out)
+    except (arrow.DatasetError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    return failed
+
+
+def _arrow() -> ModuleType:
+    try:
+        from cableparse import arrow
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return arrow
 
 
 # ---- the archive -------------------------------------------------------------------------------
@@ -174,11 +235,14 @@ def ingest(paths: tuple[str, ...], archive_dir: str | None, jobs: int) -> None:
     Idempotent: the same bytes again are reported as unchanged; a changed file is stored as a
     new version (the old one and its bytes are kept). Each failure goes to stderr as
     `PATH: reason`, the rest is still ingested, and the exit status is 1 if anything failed.
+    A Parquet dataset's folder (parse or export --format parquet) is stored as its records
+    are, with their sources' bytes, without parsing again.
 
     \b
     Examples:
       cableparse ingest seeds/
       cableparse ingest cables.csv --archive ~/cablegate
+      cableparse ingest corpus.parquet
       cat cable.txt | cableparse ingest -
     """
     from cableparse import pipeline  # see parse
@@ -404,14 +468,18 @@ def list_(
 @ARCHIVE_OPTION
 @with_filters
 @click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
 )
 @click.option(
     "-o",
     "--output",
-    type=click.File("w", encoding="utf-8"),
+    type=click.Path(path_type=str),
     default="-",
-    help="The file to write. [default: standard output]",
+    help="The file to write; for parquet, the dataset's folder. [default: standard output]",
 )
 def export(
     archive_dir: str | None,
@@ -420,26 +488,37 @@ def export(
     until: str | None,
     kind: str | None,
     fmt: str,
-    output: Any,
+    output: str,
 ) -> None:
-    """Export the records: jsonl (the record of docs/record.md, one per line) or csv (one row
-    per paragraph, for spreadsheets, pandas and R).
+    """Export the records: jsonl (the record of docs/record.md, one per line), csv (one row
+    per paragraph, for spreadsheets, pandas and R) or parquet (a dataset of the records, their
+    paragraphs and their sources' bytes, which `ingest` loads into another archive).
 
     \b
     Examples:
       cableparse export --format jsonl -o all.jsonl
       cableparse export --format csv --tag PREL -o prel.csv
+      cableparse export --format parquet -o archive.parquet
     """
+    if fmt == "parquet" and output == "-":
+        raise click.UsageError("--format parquet writes a folder: give it with -o DIR")
     with open_archive(archive_dir) as archive:
         records = archive.records(tag, since, until, kind)
-        if fmt == "jsonl":
-            for record in records:
-                output.write(record_json(record) + "\n")
-        else:
-            writer = csv.DictWriter(output, fieldnames=render.PARAGRAPH_FIELDS)
-            writer.writeheader()
-            for record in records:
-                writer.writerows(render.paragraph_rows(record))
+        if fmt == "parquet":
+            try:
+                _write_dataset(((archive.source_of(r), r) for r in records), output)
+            except ArchiveError as exc:
+                raise click.ClickException(str(exc)) from exc
+            return
+        with click.open_file(output, "w", encoding="utf-8") as out:
+            if fmt == "jsonl":
+                for record in records:
+                    out.write(record_json(record) + "\n")
+            else:
+                writer = csv.DictWriter(out, fieldnames=render.PARAGRAPH_FIELDS)
+                writer.writeheader()
+                for record in records:
+                    writer.writerows(render.paragraph_rows(record))
 
 
 @main.command()

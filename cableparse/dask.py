@@ -25,8 +25,12 @@ import collections
 import contextlib
 import logging
 import os
+import shutil
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
+
+import attrs
 
 from cableparse import partitions, pipeline
 from cableparse.inputs import MAX_SIZE_ENV, Failure, Source
@@ -40,7 +44,17 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         "the Dask engine needs Dask, an extra of cableparse: pip install 'cableparse[dask]'"
     ) from exc
 
-__all__ = ["TARGET_BYTES", "connect", "is_record", "read", "records", "records_of"]
+__all__ = [
+    "TARGET_BYTES",
+    "Written",
+    "connect",
+    "in_order",
+    "is_record",
+    "read",
+    "records",
+    "records_of",
+    "to_parquet",
+]
 
 T = TypeVar("T")
 Paths = pipeline.Paths
@@ -94,8 +108,57 @@ def records(paths: Paths, client: Client, target_bytes: int = TARGET_BYTES) -> I
     parse, each partition's as it is done (a few partitions run ahead of the one being
     given, so that the workers stay busy while memory stays bounded)."""
     parts = partitions.plan(paths, target_bytes, _client_map(client))
-    for part_records in in_order(client, records_of, parts, _settings()):
-        yield from part_records
+    for result in in_order(client, records_of, parts, _settings()):
+        if isinstance(result, Failure):
+            yield result
+        else:
+            yield from result
+
+
+@attrs.frozen
+class Written:
+    """What to_parquet wrote: the documents, and the inputs that failed, in order."""
+
+    documents: int
+    failures: tuple[Failure, ...]
+
+
+def to_parquet(
+    paths: Paths,
+    out_dir: str | os.PathLike[str],
+    client: Client | None = None,
+    target_bytes: int = TARGET_BYTES,
+    on_error: Callable[[Failure], None] | None = None,
+) -> Written:
+    """Parse `paths` on the cluster into the Parquet dataset of cableparse.arrow at `out_dir`,
+    each partition written by its worker as part files of its own (`part-NNNNNN-*`, in the
+    plan's order, so the dataset reads back in the order of the local parse), a batch at a
+    time. `out_dir` must be a folder every worker reaches, new or without part files. Each
+    failure is given to `on_error` as its partition is done. Without a client, a LocalCluster
+    runs it."""
+    from cableparse import arrow
+
+    out = Path(out_dir)
+    for table in arrow.TABLES:
+        old = sorted((out / table).glob("*.parquet"))
+        if old:
+            raise arrow.DatasetError(old[0], "already there; write the dataset to a new folder")
+    for table in arrow.TABLES:
+        (out / table).mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if client is None:
+            client = stack.enter_context(connect())
+        parts = partitions.plan(paths, target_bytes, _client_map(client))
+        documents = 0
+        failures: list[Failure] = []
+        for result in in_order(client, _write_part, enumerate(parts), str(out), _settings()):
+            written, failed = (0, [result]) if isinstance(result, Failure) else result
+            documents += written
+            for failure in failed:
+                failures.append(failure)
+                if on_error is not None:
+                    on_error(failure)
+    return Written(documents, tuple(failures))
 
 
 def records_of(part: Partition, settings: dict[str, str | None] | None = None) -> list[Result]:
@@ -106,15 +169,16 @@ def records_of(part: Partition, settings: dict[str, str | None] | None = None) -
 
 def in_order(
     client: Client,
-    task: Callable[..., list[T]],
-    parts: list[Partition],
+    task: Callable[..., T],
+    parts: Iterable[Partition | tuple[int, Partition]],
     *args: Any,
-) -> Iterator[list[T | Failure]]:
-    """`task(part, *args)` of each partition on the cluster, the results in partition order.
-    A task that fails as a whole (its worker died, its result could not come back) gives a
-    Failure naming its partition instead, and the others go on."""
+) -> Iterator[T | Failure]:
+    """`task(part, *args)` of each partition (or (number, partition)) on the cluster, the
+    results in partition order. A task that fails as a whole (its worker died, its result
+    could not come back) gives a Failure naming its partition instead; the others go on."""
     ahead = 2 * max(sum(client.nthreads().values()), 1)
-    window: collections.deque[tuple[Partition, Any]] = collections.deque()
+    window: collections.deque[tuple[Partition | tuple[int, Partition], Any]]
+    window = collections.deque()
     todo = iter(parts)
     while True:
         while len(window) < ahead and (part := next(todo, None)) is not None:
@@ -123,9 +187,10 @@ def in_order(
             return
         part, future = window.popleft()
         try:
-            result: list[T | Failure] = future.result()
+            result: T | Failure = future.result()
         except Exception as exc:
-            result = [_failure(part, "the worker reading it failed", exc)]
+            whole = part[1] if isinstance(part, tuple) else part
+            result = _failure(whole, "the worker reading it failed", exc)
         future.release()
         yield result
 
@@ -137,7 +202,36 @@ def _records_of_all(parts: list[Partition], settings: dict[str, str | None]) -> 
     return [r for part in parts for r in records_of(part, settings)]
 
 
-def _guarded(part: Partition) -> Iterator[Source | Failure]:
+def _write_part(
+    numbered: tuple[int, Partition], out_dir: str, settings: dict[str, str | None]
+) -> tuple[int, list[Failure]]:
+    """One partition's part files, written in a folder of its own and moved into the
+    dataset when whole: a task that dies part way (and is run again) leaves no half file."""
+    from cableparse import arrow
+
+    _apply(settings)
+    k, part = numbered
+    out = Path(out_dir)
+    stage = out / f".part-{k:06d}"
+    shutil.rmtree(stage, ignore_errors=True)
+    failures: list[Failure] = []
+
+    def pairs() -> Iterator[tuple[Source, dict[str, Any]]]:
+        for item in pipeline.pairs(_guarded(part)):
+            if isinstance(item, Failure):
+                failures.append(item)
+            else:
+                yield item
+
+    written = arrow.write_dataset(arrow.table_batches(pairs()), stage, prefix=f"part-{k:06d}")
+    for table in arrow.TABLES:
+        for file in sorted((stage / table).iterdir()):
+            os.replace(file, out / table / file.name)
+    shutil.rmtree(stage)
+    return written, failures
+
+
+def _guarded(part: Partition) -> Iterator[pipeline.Item]:
     """The partition's inputs; a fault in reading them (a bug of cableparse's, which a local
     read would stop on) ends the partition with a Failure naming it."""
     try:

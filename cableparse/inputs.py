@@ -7,8 +7,10 @@ containers) can build Sources while sources.py, the entry point, dispatches to t
 from __future__ import annotations
 
 import hashlib
+import os
 import posixpath
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import attrs
 
@@ -45,6 +47,21 @@ class Source:
         return dict(self.external).get(key)
 
 
+def source_format(record_format: str) -> str:
+    """The Source's format of a record's `provenance.format`: a plain text file is read as
+    text whichever parser took it."""
+    return "text" if record_format in ("cable-text", "article-text") else record_format
+
+
+@attrs.frozen
+class Parsed:
+    """A Source that comes with its record made already (a row of a Parquet dataset): the
+    pipeline keeps the record as it is rather than parse the Source again."""
+
+    source: Source
+    record: dict[str, Any]
+
+
 @attrs.frozen
 class Failure:
     """An input that could not be read, with a message a user understands. `cause` is the
@@ -75,3 +92,11 @@ NOT_DOCUMENTS = frozenset({".json", ".md"})
 def is_document_name(path: str) -> bool:
     name = posixpath.basename(path.replace("\\", "/"))
     return not name.startswith(".") and posixpath.splitext(name)[1].lower() not in NOT_DOCUMENTS
+
+
+def is_dataset(path: str | os.PathLike[str]) -> bool:
+    """Whether a folder is laid out as a cableparse Parquet dataset (documents/ and sources/
+    in it; see cableparse/arrow.py). Told here, without pyarrow, so that reading inputs can
+    tell a dataset from a folder of documents on an installation without the extra."""
+    p = Path(path)
+    return (p / "documents").is_dir() and (p / "sources").is_dir()

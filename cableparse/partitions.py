@@ -29,8 +29,8 @@ from typing import IO, Any
 
 import attrs
 
-from cableparse import containers, csvdump, sources
-from cableparse.inputs import Failure, Source, is_document_name
+from cableparse import containers, csvdump, pipeline, sources
+from cableparse.inputs import Failure, Parsed, Source, is_document_name
 
 __all__ = ["TARGET_BYTES", "Files", "Members", "Partition", "Rows", "count", "plan", "read"]
 
@@ -45,8 +45,9 @@ _OVERLAP = 256
 
 @attrs.frozen
 class Files:
-    """Whole files, each read as a local read of it would be; a Failure met while listing
-    them (a folder that is a loop, a path that is not there) stands in its place."""
+    """Whole files (or Parquet datasets' folders, whose records are not parsed again), each
+    read as a local read of it would be; a Failure met while listing them (a folder that is a
+    loop, a path that is not there) stands in its place."""
 
     paths: tuple[str | Failure, ...]
 
@@ -110,7 +111,7 @@ def plan(
     return _numbered(parts, mapper)
 
 
-def read(partition: Partition) -> Iterator[Source | Failure]:
+def read(partition: Partition) -> Iterator[Source | Parsed | Failure]:
     """The documents of one partition, failures included, as a local read gives them."""
     if isinstance(partition, Files):
         for entry in partition.paths:
@@ -123,7 +124,7 @@ def read(partition: Partition) -> Iterator[Source | Failure]:
                 except OSError as exc:
                     yield Failure(entry, exc.strerror or str(exc))
             else:
-                yield from sources.iter_sources(entry)
+                yield from pipeline.read_inputs(entry)
     elif isinstance(partition, Rows):
         try:
             with _open(partition.path) as stream:
@@ -165,6 +166,8 @@ def _entries(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str | Failure]
             yield from _remote_entries(str(path))
         elif not Path(path).exists():
             yield Failure(str(path), "no such file or folder")
+        elif pipeline.datasets_in(Path(path)):
+            yield str(path)  # records made already: read whole, not parsed again
         else:
             for file in sources.iter_paths(Path(path)):
                 yield file if isinstance(file, Failure) else str(file)

@@ -17,21 +17,26 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import attrs
+
 from cableparse.errors import ParseError
-from cableparse.inputs import Failure, Source
+from cableparse.inputs import Failure, Parsed, Source, is_dataset
 from cableparse.model import Document
 from cableparse.parsing import or_failure, parse_source
 from cableparse.sources import iter_sources, iter_stream
-from cableparse.store import IngestReport, Prepared, Sink, rows_of
+from cableparse.store import IngestReport, Prepared, Sink, prepared, rows_of
 
 __all__ = [
     "BATCH",
     "LocalPool",
     "Progress",
     "Runner",
+    "datasets_in",
     "ingest",
+    "pairs",
     "parse_path",
     "parse_sources",
     "read_inputs",
@@ -45,14 +50,14 @@ BATCH = 500
 # Batches of inputs handed to the workers before the results of the oldest are taken.
 BATCHES_AHEAD = 3
 
-Item = Source | Failure
+Item = Source | Parsed | Failure
 Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
 
 
 class Runner(Protocol):
     """Runs a step over a stream of inputs, in order: each result with its Source (None for an
-    input that could not be read). The step is a module-level function, so that a runner may
-    send it to other processes."""
+    input that could not be read; see source_of). The step is a module-level function, so that
+    a runner may send it to other processes."""
 
     def map(
         self, step: Callable[[Item], T], items: Iterable[Item]
@@ -85,7 +90,7 @@ class LocalPool:
         it = iter(items)
         if self.jobs <= 1:
             for item in it:
-                yield (item if isinstance(item, Source) else None), step(item)
+                yield source_of(item), step(item)
             return
         with ProcessPoolExecutor(max_workers=self.jobs, initializer=_yield_to_the_feeder) as pool:
             # The next batches are read and handed out before this one's results are taken, so
@@ -99,30 +104,61 @@ class LocalPool:
                     return
                 batch, results = ahead.popleft()
                 for item, result in zip(batch, results, strict=True):
-                    yield (item if isinstance(item, Source) else None), result
+                    yield source_of(item), result
+
+
+def source_of(item: Item) -> Source | None:
+    """An input's Source; None for one that could not be read."""
+    if isinstance(item, Parsed):
+        return item.source
+    return item if isinstance(item, Source) else None
 
 
 # ---- the steps a runner runs (module-level, so that they can be sent to workers) -------------
 
 
 def parse_step(item: Item) -> Document | Failure:
-    """One input to its Document, or to a Failure naming the input and the problem."""
+    """One input to its Document, or to a Failure naming the input and the problem. A record
+    read from a dataset has no Document, and its Source alone is not all its parser read (a
+    dump's columns, a page's table): it is a Failure here, not parsed into another record."""
+    if isinstance(item, Parsed):
+        return Failure(
+            item.source.name,
+            "a record of a Parquet dataset: its Document is not kept (read its record)",
+        )
     return or_failure(parse_source, item)
 
 
 def record_step(item: Item) -> dict[str, Any] | Failure:
     """One input to its record (the contract's JSON object): a fault in making the record
     fails that input, as one in parsing does."""
+    if isinstance(item, Parsed):
+        return item.record
     return or_failure(_record, item)
+
+
+def pair_step(item: Item) -> tuple[dict[str, Any], str | None] | Failure:
+    """One input to its record and the text its spans index where that is not its Source's
+    own (an HTML page's extract); None spares sending the same text back from a worker."""
+    if isinstance(item, Parsed):
+        return item.record, None
+    return or_failure(_pair, item)
 
 
 def rows_step(item: Item) -> Prepared | Failure:
     """One input to the rows a store writes (see store.rows_of)."""
+    if isinstance(item, Parsed):
+        return prepared(item.record, None)
     return or_failure(_rows, item)
 
 
 def _record(src: Source) -> dict[str, Any]:
     return parse_source(src).to_record()
+
+
+def _pair(src: Source) -> tuple[dict[str, Any], str | None]:
+    doc = parse_source(src)
+    return doc.to_record(), None if doc.text == src.text else doc.text
 
 
 def _rows(src: Source) -> Prepared:
@@ -134,14 +170,50 @@ def _rows(src: Source) -> Prepared:
 
 def read_inputs(paths: Paths) -> Iterator[Item]:
     """The documents under each path, in order, failures included; `-` is standard input, told
-    by its content like a file (a cables.csv piped in is streamed)."""
+    by its content like a file (a cables.csv piped in is streamed). A Parquet dataset's folder
+    (or a folder of nothing but datasets) gives its records as they are, not parsed again."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     for path in paths:
         if path == "-":
             yield from iter_stream(sys.stdin.buffer, "-")
+        elif datasets := datasets_in(Path(path)):
+            for dataset in datasets:
+                yield from _read_dataset(dataset)
         else:
             yield from iter_sources(path)
+
+
+def datasets_in(path: Path) -> list[Path]:
+    """The Parquet datasets a path names: itself, or every entry of a folder of nothing but
+    datasets; none for any other path (read as documents)."""
+    if is_dataset(path):
+        return [path]
+    if not path.is_dir():
+        return []
+    entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
+    return entries if entries and all(is_dataset(p) for p in entries) else []
+
+
+def _read_dataset(path: Path) -> Iterator[Parsed | Failure]:
+    """A dataset's records; a part file that cannot be read is a Failure naming it, and the
+    other part files are still read."""
+    try:
+        from cableparse import arrow
+    except ImportError as exc:
+        yield Failure(str(path), f"a Parquet dataset: {exc}")
+        return
+    try:
+        parts = arrow.parts(path)
+    except arrow.DatasetError as exc:
+        yield Failure(exc.path, exc.message)
+        return
+    for doc_file, src_file in parts:
+        try:
+            for src, record in arrow.read_part(doc_file, src_file):
+                yield Parsed(src, record)
+        except arrow.DatasetError as exc:
+            yield Failure(exc.path, exc.message)
 
 
 def records(
@@ -150,6 +222,20 @@ def records(
     """The record of each input, in order, or its Failure."""
     for _, result in (runner or LocalPool()).map(record_step, items):
         yield result
+
+
+def pairs(
+    items: Iterable[Item], runner: Runner | None = None
+) -> Iterator[tuple[Source, dict[str, Any]] | Failure]:
+    """The record of each input with its Source, in order, or its Failure: what
+    cableparse.arrow.tables takes. The Source's text is the text the record's spans index."""
+    for src, result in (runner or LocalPool()).map(pair_step, items):
+        if isinstance(result, Failure):
+            yield result
+        else:
+            assert src is not None
+            record, text = result
+            yield (src if text is None else attrs.evolve(src, text=text)), record
 
 
 def parse_sources(paths: Paths, jobs: int = 1) -> Iterator[Document | Failure]:

@@ -36,6 +36,7 @@ __all__ = [
 # A document that is read whole (not a streamed cables.csv) is at most this long.
 MAX_DOCUMENT_BYTES = 256 * 1024**2
 _HEAD = 8192
+PARQUET_MAGIC = b"PAR1"
 
 
 def read_file(path: Path, name: str | None = None) -> Iterator[Source | Failure]:
@@ -62,6 +63,13 @@ def read_stream(stream: IO[bytes], name: str, depth: int = 0) -> Iterator[Source
         }[kind]
         yield from _guarded(reader(stream, name, depth, _read_member), name)
         return
+    if head.startswith(PARQUET_MAGIC):
+        # A part file of a dataset met on its own: its rows are records only with the other
+        # tables beside it, and as text it is binary noise.
+        raise SourceError(
+            "a Parquet file: cableparse reads a dataset by its folder "
+            "(documents/ and sources/ in it)"
+        )
     if csvdump.looks_like(head):
         yield from csvdump.read_rows(stream, name)
         return

@@ -114,6 +114,9 @@ class Prepared:
     identity: str
     sha256: str
     format: str
+    # The version of the parser that made the record: this one's for a parse, an older one's
+    # for a record loaded from a dataset.
+    parser_version: str
     # The documents columns from `id` to `year`, in the table's order.
     columns: tuple[Any, ...]
     # (seq, number, label, marking, heading, text, span_start, span_end) of each paragraph.
@@ -145,6 +148,7 @@ def prepared(record: dict[str, Any], text: str | None) -> Prepared:
         identity=identity(record),
         sha256=record["provenance"]["sha256"],
         format=record["provenance"]["format"],
+        parser_version=record["provenance"]["parser_version"],
         columns=(
             record["id"],
             record["kind"],
@@ -189,6 +193,11 @@ class Store(Sink, Protocol):
         ...
 
     def text_of(self, record: dict[str, Any]) -> str: ...
+
+    def source_of(self, record: dict[str, Any]) -> Source:
+        """The Source a record was made from: its original bytes, and as its text the text its
+        spans index (what a Parquet dataset keeps of it)."""
+        ...
 
     def versions(self, record: dict[str, Any]) -> list[dict[str, Any]]: ...
 

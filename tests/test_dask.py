@@ -98,6 +98,52 @@ def test_the_command_line_gives_what_the_local_parse_gives(
     assert len(there.stdout.splitlines()) == 305
 
 
+def test_the_workers_write_the_dataset_of_the_local_parse(
+    client: distributed.Client, generated_csv: Path, tmp_path: Path
+) -> None:
+    from cableparse import arrow
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "empty.txt").write_bytes(b"")
+    paths = [*(str(p) for p in FOLDERS), str(generated_csv), str(tmp_path / "in")]
+    seen: list[Failure] = []
+    written = cdask.to_parquet(paths, tmp_path / "out", client, 256 * 1024, seen.append)
+    want = list(pipeline.pairs(pipeline.read_inputs(paths)))
+    failures = [f for f in want if isinstance(f, Failure)]
+    assert written.failures == tuple(seen) == tuple(failures)
+    assert [str(f) for f in failures] == [f"{tmp_path}/in/empty.txt: empty file"]
+    assert written.documents == len(want) - 1 > 350
+    pairs = [p for p in want if not isinstance(p, Failure)]
+    arrow.write_dataset(arrow.table_batches(pairs), tmp_path / "local")
+    got = list(arrow.read_dataset(tmp_path / "out"))
+    assert got == list(arrow.read_dataset(tmp_path / "local"))
+    assert [record for _, record in got] == [record for _, record in pairs]
+    # Part files of each part, in the plan's order; no staging folder left behind.
+    names = sorted(f.name for f in (tmp_path / "out" / "documents").iterdir())
+    assert len(names) > 8 and names[0] == "part-000000-00000.parquet"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == list(arrow.TABLES)
+    with pytest.raises(arrow.DatasetError, match="already there"):
+        cdask.to_parquet(paths, tmp_path / "out", client)
+
+
+def test_the_command_line_writes_the_dataset_the_local_parse_writes(
+    client: distributed.Client, tmp_path: Path
+) -> None:
+    from cableparse import arrow
+
+    (tmp_path / "empty.txt").write_bytes(b"")
+    args = ["parse", str(SEEDS), str(FIXTURES / "cables-csv"), str(tmp_path / "empty.txt")]
+    runner = CliRunner()
+    here = runner.invoke(main, [*args, "--format", "parquet", "-o", str(tmp_path / "here")])
+    dask_args = ["--engine", "dask", "--scheduler", client.scheduler.address]
+    out = ["--format", "parquet", "-o", str(tmp_path / "there")]
+    there = runner.invoke(main, [*args, *out, *dask_args])
+    assert (there.exit_code, there.stderr) == (here.exit_code, here.stderr)
+    assert there.stderr == f"{tmp_path}/empty.txt: empty file\n"
+    got = list(arrow.read_dataset(tmp_path / "there"))
+    assert len(got) == 7 and got == list(arrow.read_dataset(tmp_path / "here"))
+
+
 def test_a_dump_counted_and_read_in_ranges_on_the_workers(
     client: distributed.Client, generated_csv: Path
 ) -> None:
@@ -111,9 +157,7 @@ def test_a_worker_that_dies_fails_its_partition_and_the_job_goes_on(
     client: distributed.Client,
 ) -> None:
     parts: list[partitions.Partition] = [Files((str(SEEDS),)), Rows("dump.csv", 10, 20)]
-    results = list(cdask.in_order(client, lambda part: os._exit(1), parts))
-    assert [len(r) for r in results] == [1, 1]
-    first, second = results[0][0], results[1][0]
+    first, second = cdask.in_order(client, lambda part: os._exit(1), parts)
     assert isinstance(first, Failure) and isinstance(second, Failure)
     assert first.name == str(SEEDS) and "the worker reading it failed" in first.message
     assert second.name == "dump.csv" and second.message.startswith("bytes 10-20: ")

@@ -177,3 +177,15 @@ def test_paths_with_a_protocol_are_read_through_fsspec() -> None:
     assert isinstance(got[0], Source) and got[0].name == "memory:///corpus/a.txt"
     dump = io.BytesIO(SAMPLE.read_bytes() * 4)
     assert got[1:] == list(csvdump.read_rows(dump, "memory:///corpus/dump.csv"))
+
+
+def test_a_dataset_is_read_whole_as_its_records(tmp_path: Path) -> None:
+    from cableparse import arrow
+
+    pairs = [p for p in pipeline.pairs(pipeline.read_inputs(SEEDS)) if not isinstance(p, Failure)]
+    arrow.write_dataset(arrow.table_batches(pairs), tmp_path / "seeds.parquet")
+    paths = [str(tmp_path / "seeds.parquet"), str(SEEDS)]
+    parts = partitions.plan(paths, target_bytes=1024)
+    assert parts[0] == Files((str(tmp_path / "seeds.parquet"),))
+    got = read_all(parts)
+    assert got == local(*paths) and len(got) == 10
