@@ -13,7 +13,7 @@ import gzip
 import io
 import posixpath
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import IO, Protocol
 
 from cableparse.inputs import Failure, Source, SourceError, is_document_name
@@ -110,13 +110,25 @@ def read_gzip(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterato
     yield from read(metered, f"{name}!/{member}", depth + 1)
 
 
-def read_zip(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator[Source | Failure]:
+def read_zip(
+    stream: IO[bytes],
+    name: str,
+    depth: int,
+    read: Reader,
+    members: Collection[int] | None = None,
+) -> Iterator[Source | Failure]:
+    """The members of a zip archive, in the order of their names; with `members`, only those
+    at these places in the archive's directory (zip_members; a cluster reads a zip in parts)."""
     try:
         archive = zipfile.ZipFile(_seekable(stream))
     except zipfile.BadZipFile as exc:
         raise SourceError(f"not a readable zip file: {exc}") from exc
     with archive:
-        infos = [i for i in archive.infolist() if not i.is_dir()]
+        infos = [
+            info
+            for k, info in enumerate(archive.infolist())
+            if not info.is_dir() and (members is None or k in members)
+        ]
         if len(infos) > MAX_MEMBERS:
             raise SourceError(f"{len(infos)} members, more than {MAX_MEMBERS}; not read")
         for info in sorted(infos, key=lambda i: i.filename):
@@ -133,6 +145,14 @@ def read_zip(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator
                     yield from read(metered, member, depth + 1)
             except (SourceError, zipfile.BadZipFile, RuntimeError, OSError) as exc:
                 yield Failure(member, str(exc))
+
+
+def zip_members(stream: IO[bytes]) -> list[tuple[int, int]]:
+    """The members read_zip reads, in its order: each one's place in the archive's directory
+    and its compressed size."""
+    with zipfile.ZipFile(_seekable(stream)) as archive:
+        infos = [(k, i) for k, i in enumerate(archive.infolist()) if not i.is_dir()]
+    return [(k, i.compress_size) for k, i in sorted(infos, key=lambda ki: ki[1].filename)]
 
 
 def read_7z(stream: IO[bytes], name: str, depth: int, read: Reader) -> Iterator[Source | Failure]:

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
+from typing import TypeVar
 
 from cableparse.decoding import decode
 from cableparse.inputs import Failure, Source, SourceError
@@ -74,20 +76,68 @@ def looks_like(head: bytes) -> bool:
 
 
 def read_rows(
-    lines: Iterable[bytes], name: str, buffer_size: int = BUFFER_BYTES
+    lines: Iterable[bytes],
+    name: str,
+    buffer_size: int = BUFFER_BYTES,
+    *,
+    offset: int = 0,
+    rows_before: int = 0,
+    stop: int | None = None,
 ) -> Iterator[Source | Failure]:
     """The rows of a dump given as a binary file object (read `buffer_size` bytes at a time) or
     as its lines (any pieces of it, in order), as Sources, and a Failure naming the row for each
-    that is not 8 well-quoted columns; the rest goes on."""
+    that is not 8 well-quoted columns; the rest goes on.
+
+    A part of the file is read by giving the stream from a row's start: `offset` is that start
+    in the file, `rows_before` the rows before it, and the reading stops at the first row that
+    starts at `stop` or after. The rows come out as the whole file's read gives them (the same
+    row numbers and offsets) when both ends are lines that start like a row (see
+    `row_starts`): the reader starts a row at each such line, whatever came before it."""
+    return _read(lines, name, buffer_size, offset, rows_before, stop, _row)
+
+
+def count_rows(
+    lines: Iterable[bytes],
+    buffer_size: int = BUFFER_BYTES,
+    *,
+    offset: int = 0,
+    stop: int | None = None,
+) -> int:
+    """How many rows and failures read_rows would give for the same arguments, without
+    decoding a row."""
+    return sum(1 for _ in _read(lines, "", buffer_size, offset, 0, stop, _no_row))
+
+
+def row_starts(data: bytes | bytearray, start: int = 0) -> Iterator[int]:
+    """The offsets in `data`, from `start` on, of the lines that start like a row: where a part
+    of the file may begin (read_rows). Offset 0 is no such line (it follows no line break)."""
+    for m in _NEXT_ROW_START.finditer(data, max(start - 1, 0)):
+        yield m.start() + 1
+
+
+T = TypeVar("T")
+
+
+def _read(
+    lines: Iterable[bytes],
+    name: str,
+    buffer_size: int,
+    offset: int,
+    rows_before: int,
+    stop: int | None,
+    make: Callable[[bytes, str, int, int], T],
+) -> Iterator[T | Failure]:
+    end_at = sys.maxsize if stop is None else stop
     buf = bytearray()
-    base = 0  # the file offset of buf[0]
+    base = offset  # the file offset of buf[0]
     # Indexes into buf: where the current row starts (while skipping: where to look for the
     # next line break); where the scan of the row goes on (always between two escape tokens);
     # where the search for a line inside the row that starts like a row goes on.
     start = pos = resync = 0
     quoted = skipping = False
-    ordinal = 0
-    looked_for_bom = False
+    ordinal = rows_before
+    # A byte order mark can only open the file.
+    looked_for_bom = offset > 0
     chunks = iter(_chunks(lines, buffer_size))
     final = False
     while not final:
@@ -121,6 +171,8 @@ def read_rows(
                 ordinal += 1
                 start = pos = resync = m.start() + 1
                 quoted = skipping = False
+                if base + start >= end_at:
+                    return
             end, pos, quoted = _scan(buf, pos, quoted, start)
             limit = start + MAX_ROW_BYTES
             m = _NEXT_ROW_START.search(buf, resync, size if end < 0 else end)
@@ -129,13 +181,17 @@ def read_rows(
                 ordinal += 1
                 start = pos = resync = m.start() + 1
                 quoted = False
+                if base + start >= end_at:
+                    return
                 continue
             if end >= 0 and end - start <= MAX_ROW_BYTES:
                 data = bytes(buf[start:end])
                 if data.strip():
                     ordinal += 1
-                    yield _row(data, name, ordinal, base + start)
+                    yield make(data, name, ordinal, base + start)
                 start = pos = resync = end
+                if base + start >= end_at:
+                    return
                 continue
             if end < 0:
                 # The last line start seen may still turn out to begin a row: look at it again.
@@ -149,7 +205,7 @@ def read_rows(
                         why = "the file ends inside a quoted field"
                         yield _failure(name, ordinal + 1, base + start, why)
                     elif buf[start:].strip():
-                        yield _row(bytes(buf[start:]), name, ordinal + 1, base + start)
+                        yield make(bytes(buf[start:]), name, ordinal + 1, base + start)
                     break
             yield _failure(name, ordinal + 1, base + start, f"longer than {MAX_ROW_BYTES} bytes")
             skipping = True
@@ -255,6 +311,10 @@ def _escaped_char(m: re.Match[str]) -> str:
 
 def _failure(name: str, ordinal: int, offset: int, why: str) -> Failure:
     return Failure(name, f"row {ordinal} (byte {offset}): {why}")
+
+
+def _no_row(data: bytes, name: str, ordinal: int, offset: int) -> None:
+    return None
 
 
 def _row(data: bytes, name: str, ordinal: int, offset: int) -> Source | Failure:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -30,6 +30,7 @@ __all__ = [
     "iter_stream",
     "read_file",
     "read_stream",
+    "read_zip_members",
 ]
 
 # A document that is read whole (not a streamed cables.csv) is at most this long.
@@ -85,6 +86,14 @@ def read_stream(stream: IO[bytes], name: str, depth: int = 0) -> Iterator[Source
         warnings=tuple(warnings),
     )
     yield htmlpage.read_page(src) if htmlpage.looks_like(text) else src
+
+
+def read_zip_members(
+    stream: IO[bytes], name: str, members: Collection[int]
+) -> Iterator[Source | Failure]:
+    """Some members of a zip file (by their places in its directory: containers.zip_members),
+    as reading the whole file gives them."""
+    yield from _guarded(containers.read_zip(stream, name, 0, _read_member, members), name)
 
 
 def _read_member(stream: IO[bytes], name: str, depth: int) -> Iterator[Source | Failure]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -41,3 +43,16 @@ def check_record(record: dict[str, Any], text: str | None = None) -> dict[str, A
 @pytest.fixture
 def valid() -> Callable[..., dict[str, Any]]:
     return check_record
+
+
+@pytest.fixture(scope="session")
+def generated_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cables.csv of 300 distinct rows made by benchmarks/make_csv.py from the fixtures'
+    cables: enough to cut into several partitions."""
+    out = tmp_path_factory.mktemp("dump") / "cables.csv"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "make_csv.py"), "300", str(out), str(FIXTURES)],
+        check=True,
+        capture_output=True,
+    )
+    return out
