@@ -1,0 +1,207 @@
+"""The Spark engine: one parse of many files, or of one big cables.csv, spread over a cluster.
+
+The driver makes the plan (cableparse.partitions: groups of whole files, byte ranges of a dump cut
+at row starts, groups of zip members) and sends each partition's description, not its bytes, to
+an executor, which reads and parses it there with the same code as a local parse. So the records
+are those of `cableparse parse`, in the same order, whatever the cluster.
+
+    from cableparse import spark as cp_spark
+    df = cp_spark.read(spark, ["cables.csv"])                  # a DataFrame of records
+    report = cp_spark.write_dataset(spark, ["cables.csv"], "cablegate.parquet")
+
+`write_dataset` has each task write its own part files (arrow.write_dataset, the task's partition
+number as prefix) into the dataset that `cableparse ingest DIR` loads; `out_dir` must be a folder
+every executor can write (local[N], a shared file system). `parse_plan` and `parse_binary_files`
+are the functions for `mapInArrow`, for pipelines of your own.
+
+A failed input is never dropped: `read` gives it as a row whose `failure` says `PATH: reason`
+and whose record columns are null, and `write_dataset` returns the failures.
+
+This module needs pyspark (and pyarrow): `pip install 'cableparse[spark]'`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from cableparse import arrow, partitions, pipeline, sources
+from cableparse.inputs import Failure, Source
+
+try:
+    import pyarrow as pa
+    import pyspark  # noqa: F401 - to name the extra when it is missing
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError(
+        "the Spark engine needs pyspark, an extra of cableparse: pip install 'cableparse[spark]'"
+    ) from exc
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+__all__ = [
+    "ARROW_SCHEMA",
+    "SparkReport",
+    "parse_binary_files",
+    "parse_plan",
+    "plan",
+    "read",
+    "write_dataset",
+]
+
+
+def _nullable(field: pa.Field) -> pa.Field:
+    """The field, and every field inside it, nullable: Spark reads a null struct (an
+    article's cable) as nulls in each of its fields, which a non-nullable one refuses."""
+    kind = field.type
+    if pa.types.is_struct(kind):
+        kind = pa.struct([_nullable(kind.field(i)) for i in range(kind.num_fields)])
+    elif pa.types.is_list(kind):
+        kind = pa.list_(_nullable(kind.value_field))
+    return field.with_type(kind).with_nullable(True)
+
+
+# The records' columns, as the dataset's documents table has them, and the failure of an input
+# that gave no record.
+ARROW_SCHEMA = pa.schema(
+    [_nullable(f) for f in arrow.SCHEMAS["documents"]] + [pa.field("failure", pa.string())]
+)
+# Rows handed back to Spark at a time.
+BATCH = arrow.BATCH
+
+Paths = str | os.PathLike[str] | Iterable[str | os.PathLike[str]]
+
+
+@attrs.define
+class SparkReport:
+    """What a write_dataset did: the documents written, and the inputs that failed."""
+
+    documents: int = 0
+    partitions: int = 0
+    failures: list[Failure] = attrs.Factory(list)
+
+
+def plan(
+    spark: SparkSession, paths: Paths, target_bytes: int = partitions.TARGET_BYTES
+) -> list[partitions.Partition]:
+    """The partitions of a read of `paths`; the rows before each range of a dump are counted
+    by the executors, so the driver does not read the dump."""
+    context = spark.sparkContext
+
+    def on_executors(
+        fn: Callable[[partitions.Rows], int], ranges: list[partitions.Rows]
+    ) -> list[int]:
+        if not ranges:
+            return []
+        return context.parallelize(ranges, len(ranges)).map(fn).collect()
+
+    return partitions.plan(paths, target_bytes, mapper=on_executors)
+
+
+def read(
+    spark: SparkSession, paths: Paths, target_bytes: int = partitions.TARGET_BYTES
+) -> DataFrame:
+    """The records under `paths` as a DataFrame, one Spark partition a plan partition, in the
+    order of a local parse; an input that failed is a row with its `failure` and no record."""
+    parts = plan(spark, paths, target_bytes)
+    rows = [(n, pickle.dumps(p)) for n, p in enumerate(parts)]
+    frame = spark.createDataFrame(
+        spark.sparkContext.parallelize(rows, max(len(rows), 1)), "seq long, partition binary"
+    )
+    return frame.mapInArrow(parse_plan, _spark_schema())
+
+
+def parse_plan(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """For mapInArrow over a frame whose `partition` column holds pickled plan partitions:
+    their records (and failures) as ARROW_SCHEMA rows."""
+    for batch in batches:
+        for blob in batch.column("partition").to_pylist():
+            yield from _batches(partitions.read(pickle.loads(blob)))
+
+
+def parse_binary_files(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """For mapInArrow over `spark.read.format("binaryFile")`: each file's documents (one, or
+    a dump's rows, or a container's members), named by the path Spark gives. A file is read
+    whole into one row, so a big dump is better given to `read`, which cuts it."""
+    for batch in batches:
+        for path, content in zip(
+            batch.column("path").to_pylist(), batch.column("content").to_pylist(), strict=True
+        ):
+            name = path.removeprefix("file:")
+            stream = io.BufferedReader(io.BytesIO(content))
+            yield from _batches(sources.iter_stream(stream, name))
+
+
+def write_dataset(
+    spark: SparkSession,
+    paths: Paths,
+    out_dir: str | os.PathLike[str],
+    target_bytes: int = partitions.TARGET_BYTES,
+) -> SparkReport:
+    """Parse `paths` on the executors into a Parquet dataset at `out_dir` (the layout of
+    cableparse.arrow, which `cableparse ingest` loads), each task writing its own part files.
+    Returns the documents written and the failures, in input order."""
+    out = Path(out_dir)
+    for name in arrow.TABLES:
+        if (out / name).exists() and any((out / name).iterdir()):
+            raise arrow.DatasetError(out / name, "already there; write the dataset to a new folder")
+    parts = plan(spark, paths, target_bytes)
+    report = SparkReport(partitions=len(parts))
+    if not parts:
+        arrow.write_dataset([], out)
+        return report
+    target = str(out.resolve())
+    results = (
+        spark.sparkContext.parallelize(list(enumerate(parts)), len(parts))
+        .map(lambda job: _write_partition(job[0], job[1], target))
+        .collect()
+    )
+    for written, failures in sorted(results, key=lambda r: r[0][0]):
+        report.documents += written[1]
+        report.failures.extend(Failure(name, message) for name, message in failures)
+    return report
+
+
+def _write_partition(
+    number: int, partition: partitions.Partition, out_dir: str
+) -> tuple[tuple[int, int], list[tuple[str, str]]]:
+    """One task: parse one partition and write its part files; its failures as (name,
+    message) pairs, which survive the trip back to the driver."""
+    failures: list[tuple[str, str]] = []
+
+    def records() -> Iterator[tuple[Source, dict[str, Any]]]:
+        for item in pipeline.pairs(partitions.read(partition)):
+            if isinstance(item, Failure):
+                failures.append((item.name, item.message))
+            else:
+                yield item
+
+    written = arrow.write_dataset(
+        arrow.table_batches(records()), out_dir, prefix=f"part-{number:05d}"
+    )
+    return (number, written), failures
+
+
+def _batches(items: Iterable[Source | Failure]) -> Iterator[pa.RecordBatch]:
+    rows: list[dict[str, Any]] = []
+    for item in pipeline.records(items):
+        rows.append(
+            {"failure": str(item)} if isinstance(item, Failure) else {**item, "failure": None}
+        )
+        if len(rows) >= BATCH:
+            yield pa.RecordBatch.from_pylist(rows, schema=ARROW_SCHEMA)
+            rows = []
+    if rows:
+        yield pa.RecordBatch.from_pylist(rows, schema=ARROW_SCHEMA)
+
+
+def _spark_schema() -> Any:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return from_arrow_schema(ARROW_SCHEMA)
