@@ -104,6 +104,14 @@ def _date_line(flat: str) -> str | None:
     return iso if not rest.strip() else None
 
 
+def _when_only(flat: str) -> bool:
+    """Whether a line does nothing but give a day or a time, with or without the year
+    ("January 27 at 11:15 PM", "Updated 3:45 p.m. ET")."""
+    if not (_DATE.search(flat) or re.search(r"\d[:.h]\d\d", flat)):
+        return False
+    return not _DATE_NOISE.sub(" ", _DATE.sub(" ", flat)).strip()
+
+
 # ---- datelines ----------------------------------------------------------------------------------
 
 # A lone hyphen needs a space (or the agency's parenthesis) on one side: "LONDON (Reuters) -The"
@@ -574,6 +582,8 @@ class _Reader:
         """Take a unit that sits between the headline and the body: a byline, a date line,
         a caption. False when the unit is none of these."""
         flat = unit.flat
+        if _dateline(unit.raw):
+            return False  # "ROME, March 3 -" alone on its line opens the body
         # The byline first: a date line's noise would take "AP" of "AP 12:58 a.m. EST ...".
         byline = _read_byline(flat)
         if self.byline and _fold_name(byline.text if byline else flat) == _fold_name(self.byline):
@@ -587,6 +597,12 @@ class _Reader:
             return True
         if (day := _date_line(flat)) is not None:
             self.date(day, unit)
+            return True
+        if _when_only(flat):
+            self.warnings.append(
+                f"the date line “{flat}” gives no year: no publication date taken from it "
+                f"({unit.at(self.text)})"
+            )
             return True
         return self.strong_caption(unit)
 
@@ -658,7 +674,7 @@ class _Reader:
             and not _site_section(flat)
             and _dateline(unit.raw) is None
             and _read_byline(flat) is None
-            and _date_line(flat) is None
+            and not _when_only(flat)
         )
 
     def list_item(self, flat: str) -> str | None:
@@ -975,6 +991,12 @@ def _page_byline(tree: Any, meta: dict[str, Any], notes: list[str]) -> str | Non
                 f"the page's author metadata names {author} twice (“{'; '.join(repeats)}”): "
                 "kept once"
             )
+    if author and ";" in author:
+        # "Jane Doe; The Washington Post": the writers, not the publisher.
+        names = [n for n in author.split("; ") if not _is_site(n, meta)]
+        if names and len(names) < author.count(";") + 1:
+            notes.append(f"the page's author metadata “{author}” names the site: left out")
+            author = "; ".join(names)
     if author and _is_site(author, meta):
         # "BBC News" as the author of a BBC page names the publisher, not a writer.
         notes.append(f"the page's author metadata “{author}” is the site's name: not a byline")

@@ -362,6 +362,25 @@ def test_the_time_and_day_after_a_byline_are_not_part_of_it() -> None:
     assert texts(record) == ["Gunmen opened fire."]
 
 
+def test_a_date_line_without_its_year_is_no_caption_and_no_date() -> None:
+    record = article_of_text(
+        "A headline\n\nBy Joby Warrick\n\nJanuary 27 at 11:15 PM\n\n"
+        "BEIRUT — Fighters seized the town.\n"
+    )
+    article = record["article"]
+    assert article["byline"] == "By Joby Warrick"
+    assert article["captions"] == []
+    assert article["published"] is None
+    assert warned(record, r"the date line “January 27 at 11:15 PM” gives no year: .* \(line 5,")
+    assert article["dateline"]["place"] == "BEIRUT"
+
+
+def test_a_dateline_alone_on_its_line_is_not_taken_for_a_date_line() -> None:
+    record = article_of_text("A headline\n\nROME, March 3, 1987 -\n\nThe Pope spoke.\n")
+    assert record["article"]["dateline"]["text"] == "ROME, March 3, 1987 -"
+    assert texts(record) == ["The Pope spoke."]
+
+
 def test_a_byline_with_its_date_and_year_dates_the_story() -> None:
     record = article_of_text(
         "A headline\n\nBy Jane Doe March 3, 2016 at 11:15 PM\n\nThe text of the story.\n"
@@ -642,6 +661,16 @@ def test_html_the_site_name_printed_as_a_byline_is_no_byline() -> None:
     )
     assert record["article"]["byline"] is None
     assert warned(record, r"the byline “BBC News” is the site's name")
+
+
+def test_html_the_site_in_a_list_of_authors_is_left_out() -> None:
+    record = page_record(
+        "<title>Islamic State fighters seize a town</title>"
+        '<meta property="og:url" content="https://www.washingtonpost.com/world/a-story"/>'
+        '<meta name="author" content="Joby Warrick; The Washington Post"/>'
+    )
+    assert record["article"]["byline"] == "Joby Warrick"
+    assert warned(record, r"“Joby Warrick; The Washington Post” names the site: left out")
 
 
 def test_html_a_name_in_an_author_element_is_the_byline() -> None:
