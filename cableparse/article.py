@@ -175,7 +175,10 @@ def _dateline(raw: str) -> tuple[re.Match[str], Dateline] | None:
             (groups[k] for k in ("agency", "agency_after", "wire_after", "wire") if groups.get(k)),
             None,
         )
-        if needs_day_or_agency and not (groups.get("day") or agency):
+        # "Apple (AAPL) - shares rose" is no dateline: without the day, only a wire service.
+        if needs_day_or_agency and not (
+            groups.get("day") or (agency and re.fullmatch(_WIRE, agency))
+        ):
             continue
         place = groups.get("place")
         text = squash(m.group(0))
@@ -223,6 +226,8 @@ class _Byline:
     published: str | None = None
     # What follows a bar ("| AP"): the story's agency or the writer's role, a separate element.
     apart: str | None = None
+    # The same names printed again, in another case ("By Laurie Oakes LAURIE OAKES").
+    repeated: str | None = None
 
 
 def _is_byline(flat: str) -> bool:
@@ -252,7 +257,25 @@ def _read_byline(flat: str, names_alone: bool = False) -> _Byline | None:
     bar = re.fullmatch(r"(.+?)\s*\|\s*(.+)", who)
     if bar:
         who, apart = bar[1], bar[2]
-    return _Byline(who, when, published, apart)
+    who, repeated = _printed_once(who)
+    return _Byline(who, when, published, apart, repeated)
+
+
+def _printed_once(byline: str) -> tuple[str, str | None]:
+    """The byline with names printed twice kept once, and what was dropped: a page's author
+    tag and its visible byline copied together ("By Laurie Oakes LAURIE OAKES", "Laurie
+    Oakes; LAURIE OAKES")."""
+    names, dropped = _once(byline)
+    if dropped:
+        return names, "; ".join(dropped)
+    prefix = re.match(r"(?:[Bb][Yy]|[Pp]ar|PAR):?\s+", byline)
+    head = prefix.group(0) if prefix else ""
+    words = byline[len(head) :].split()
+    half = len(words) // 2
+    first, second = " ".join(words[:half]), " ".join(words[half:])
+    if half >= 2 and len(words) == 2 * half and _fold_name(first) == _fold_name(second):
+        return head + first, second
+    return byline, None
 
 
 def _looks_like_author(name: str) -> bool:
@@ -609,6 +632,10 @@ class _Reader:
     def set_byline(self, byline: _Byline, unit: _Unit) -> None:
         self.byline = byline.text
         self.spans["byline"] = (unit.start, unit.end)
+        if byline.repeated:
+            self.warnings.append(
+                f"the byline prints “{byline.repeated}” twice: kept once ({unit.at(self.text)})"
+            )
         if byline.apart:
             self.warnings.append(
                 f"the byline “{byline.text}” stops at the bar: “| {byline.apart}” is printed "
@@ -696,7 +723,7 @@ class _Reader:
             above = "headline" not in self.spans
             listed = None if above else self.list_item(unit.flat)
             what = listed or _boilerplate(unit.flat, above_headline=above)
-            if not what and _site_section(unit.flat) and i + 1 < len(self.units):
+            if not what and self.is_section(i):
                 what = "site section"
             if what:
                 self.remove(unit, what)
@@ -704,6 +731,13 @@ class _Reader:
                 break
             i += 1
         return i
+
+    def is_section(self, i: int) -> bool:
+        """A site section label; above the headline only with a headline after it (a
+        two-word headline such as "US economy" over the story's first sentence stays)."""
+        if not _site_section(self.units[i].flat) or i + 1 >= len(self.units):
+            return False
+        return "headline" in self.spans or _headline_like(self.units[i + 1].flat)
 
     def strong_caption(self, unit: _Unit) -> bool:
         if _strong_caption(unit.flat):
@@ -985,11 +1019,10 @@ def _is_site(name: str, meta: dict[str, Any]) -> bool:
 def _page_byline(tree: Any, meta: dict[str, Any], notes: list[str]) -> str | None:
     author = meta.get("author")
     if author:
-        author, repeats = _once(squash(str(author)))
-        if repeats:
+        author, repeated = _printed_once(squash(str(author)))
+        if repeated:
             notes.append(
-                f"the page's author metadata names {author} twice (“{'; '.join(repeats)}”): "
-                "kept once"
+                f"the page's author metadata names {author} twice (“{repeated}”): kept once"
             )
     if author and ";" in author:
         # "Jane Doe; The Washington Post": the writers, not the publisher.

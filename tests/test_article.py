@@ -292,9 +292,14 @@ def test_the_agency_at_the_end_of_a_dateline_on_its_own_line() -> None:
     assert texts(record) == ["The lake rose."]
 
 
-def test_a_title_case_opening_with_a_dash_and_neither_day_nor_agency_is_no_dateline() -> None:
-    record = article_of_text("A headline\n\nNew rules - the council voted on Monday.\n")
+@pytest.mark.parametrize(
+    "opening",
+    ["New rules - the council voted on Monday.", "Apple (AAPL) - shares rose on Monday."],
+)
+def test_a_title_case_opening_without_a_day_or_wire_service_is_no_dateline(opening: str) -> None:
+    record = article_of_text(f"A headline\n\n{opening}\n")
     assert record["article"]["dateline"] is None
+    assert texts(record) == [opening]
 
 
 def test_the_dateline_day_with_its_year_dates_the_story_and_says_so() -> None:
@@ -398,6 +403,27 @@ def test_the_same_byline_twice_in_another_case_is_kept_once() -> None:
     assert texts(record) == ["The text of the story."]
 
 
+@pytest.mark.parametrize(
+    ("line", "byline", "dropped"),
+    [
+        ("By Laurie Oakes LAURIE OAKES", "By Laurie Oakes", "LAURIE OAKES"),
+        ("Laurie Oakes; LAURIE OAKES", "Laurie Oakes", "LAURIE OAKES"),
+    ],
+)
+def test_a_byline_line_that_prints_the_names_twice_keeps_them_once(
+    line: str, byline: str, dropped: str
+) -> None:
+    record = article_of_text(f"A headline\n\n{line}\n\nThe text of the story.\n")
+    assert record["article"]["byline"] == byline
+    assert warned(record, rf"the byline prints “{dropped}” twice: kept once \(line 3,")
+
+
+def test_a_byline_of_two_writers_is_no_repeat() -> None:
+    record = article_of_text("A headline\n\nBy Jane Doe John Roe\n\nThe text of the story.\n")
+    assert record["article"]["byline"] == "By Jane Doe John Roe"
+    assert not warned(record, r"twice")
+
+
 def test_a_french_date_line_dates_the_story() -> None:
     record = article_of_text(
         "Un titre\n\nPar Jean Dupont\n\nPublié le 12 mars 2020 à 10h30\n\nLe texte de l'article.\n"
@@ -416,6 +442,12 @@ def test_a_site_section_above_the_headline_is_not_the_headline(section: str) -> 
     assert record["title"] == "Armenia and Azerbaijan agree to a ceasefire"
     assert warned(record, rf"removed site section “{re.escape(section)}” \(line 1,")
     assert texts(record) == ["The two sides agreed."]
+
+
+def test_a_headline_of_section_words_over_the_story_stays_the_headline() -> None:
+    record = article_of_text("US Economy\n\nThe economy grew by 3% in the last quarter.\n")
+    assert record["title"] == "US Economy"
+    assert texts(record) == ["The economy grew by 3% in the last quarter."]
 
 
 def test_a_site_section_below_the_headline_is_no_deck() -> None:
