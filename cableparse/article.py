@@ -70,11 +70,13 @@ _DATE = re.compile(
     rf"|(?P<y3>{_YEAR})-(?P<m3>[01]\d)-(?P<d3>[0-3]\d)\b)"
 )
 # What may stand beside a date on a line that only dates the story; time zones in capitals.
-# French pages: "Publié le 12 mars 2020 à 10h30, mis à jour à 11h02".
+# French pages: "Publié le 12 mars 2020 à 10h30, mis à jour à 11h02"; a page's relative time:
+# "October 10, 2020 / 6:12 AM / Updated 2 hours ago".
 _DATE_NOISE = re.compile(
     rf"\b(?:published|updated|posted|last|modified|on|at|{_WEEKDAY}|publié|mis\s+à\s+jour"
     r"|le|à|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)(?!\w)"
-    r"|\d{1,2}[:.h]\d\d\s*(?:[ap]\.?m\.?)?|(?-i:\b[A-Z]{2,4}\b)|[|,:·•–—-]",
+    r"|\b\d{1,2}\s+(?:min(?:ute)?|hour|hr|day)s?\s+ago\b"
+    r"|\d{1,2}[:.h]\d\d\s*(?:[ap]\.?m\.?)?|(?-i:\b[A-Z]{2,4}\b)|[|,:·•–—/-]",
     re.I,
 )
 
@@ -203,8 +205,8 @@ _BYLINES = (
     re.compile(rf"(?:[Bb][Yy]|[Pp]ar|PAR):?\s+{_NAMES}(?:\s*[,|/]\s*[^.]{{1,60}})?"),
     # "Jim Suhr and Amy Shafer | AP"
     re.compile(rf"{_NAMES}\s*\|\s*[A-Z][\w .&-]{{0,40}}"),
-    # "Associated Press", "Jane Doe, Reuters"
-    re.compile(rf"(?:{_NAMES}\s*,\s*)?(?:{_AGENCY_NAME.pattern})"),
+    # "Associated Press", "Jane Doe, Reuters", "Reuters Staff"
+    re.compile(rf"(?:{_NAMES}\s*,\s*)?(?:{_AGENCY_NAME.pattern})(?:\s+[Ss]taff)?"),
     # "Jane Doe; John Roe": a list of names the way a page's metadata joins them.
     re.compile(rf"{_NAME}(?:\s*;\s*{_NAME})+"),
 )
@@ -618,16 +620,7 @@ class _Reader:
         if byline and byline.published:
             self.date(byline.published, unit)  # a second writer's line that dates the story
             return True
-        if (day := _date_line(flat)) is not None:
-            self.date(day, unit)
-            return True
-        if _when_only(flat):
-            self.warnings.append(
-                f"the date line “{flat}” gives no year: no publication date taken from it "
-                f"({unit.at(self.text)})"
-            )
-            return True
-        return self.strong_caption(unit)
+        return self.date_line(unit) or self.strong_caption(unit)
 
     def set_byline(self, byline: _Byline, unit: _Unit) -> None:
         self.byline = byline.text
@@ -656,7 +649,7 @@ class _Reader:
 
     def read(self) -> _Parts:
         units = self.units
-        i = self.skip(0, self.strong_caption)
+        i = self.skip(0, self.above_headline)
         headline = ""
         deck: str | None = None
         if i < len(units):
@@ -731,6 +724,24 @@ class _Reader:
                 break
             i += 1
         return i
+
+    def above_headline(self, unit: _Unit) -> bool:
+        """Take a unit above the headline: a caption, or the page's date line, which some
+        pages print over the headline; it dates the story as it does below the headline."""
+        return self.strong_caption(unit) or self.date_line(unit)
+
+    def date_line(self, unit: _Unit) -> bool:
+        flat = unit.flat
+        if (day := _date_line(flat)) is not None:
+            self.date(day, unit)
+            return True
+        if _when_only(flat):
+            self.warnings.append(
+                f"the date line “{flat}” gives no year: no publication date taken from it "
+                f"({unit.at(self.text)})"
+            )
+            return True
+        return False
 
     def is_section(self, i: int) -> bool:
         """A site section label; above the headline only with a headline after it (a

@@ -424,6 +424,22 @@ def test_a_byline_of_two_writers_is_no_repeat() -> None:
     assert not warned(record, r"twice")
 
 
+def test_a_page_date_line_and_section_above_the_headline() -> None:
+    # A 2020 wire page copied from the top: section, date line, headline, reading time, byline.
+    record = article_of_text(
+        "World News\n\nOctober 10, 2020 / 6:12 AM / Updated 2 hours ago\n\n"
+        "Armenia and Azerbaijan agree to a ceasefire\n\n3 Min Read\n\nReuters Staff\n\n"
+        "BAKU/YEREVAN (Reuters) - The two sides agreed.\n"
+    )
+    article = record["article"]
+    assert record["title"] == "Armenia and Azerbaijan agree to a ceasefire"
+    assert article["published"] == "2020-10-10"
+    assert article["byline"] == "Reuters Staff"
+    assert article["dateline"]["agency"] == "Reuters"
+    assert article["captions"] == []
+    assert texts(record) == ["The two sides agreed."]
+
+
 def test_a_french_date_line_dates_the_story() -> None:
     record = article_of_text(
         "Un titre\n\nPar Jean Dupont\n\nPublié le 12 mars 2020 à 10h30\n\nLe texte de l'article.\n"
