@@ -1014,12 +1014,16 @@ def _names(heading: str, title: str) -> bool:
 
 
 def _site_names(meta: dict[str, Any]) -> set[str]:
-    """The site's name and its domain's name, folded ("heraldsun" of www.heraldsun.com.au)."""
+    """The site's name and its domain's name, folded: the label before the domain's ending
+    ("heraldsun" of www.heraldsun.com.au, "cnn" of edition.cnn.com, "liberation" of
+    www.liberation.fr)."""
     names = {_fold_name(str(meta["sitename"]))} if meta.get("sitename") else set()
     host = urllib.parse.urlsplit(str(meta.get("url") or "")).hostname or ""
-    labels = [x for x in host.split(".") if x not in {"www", "com", "co", "org", "net", "uk", "au"}]
+    labels = host.split(".")[:-1]
+    while labels and labels[-1] in {"com", "co", "org", "net", "gov", "ac"}:
+        labels.pop()
     if labels:
-        names.add(_fold_name(labels[0]))
+        names.add(_fold_name(labels[-1]))
     return names - {""}
 
 

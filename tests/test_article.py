@@ -721,6 +721,20 @@ def test_html_the_site_in_a_list_of_authors_is_left_out() -> None:
     assert warned(record, r"“Joby Warrick; The Washington Post” names the site: left out")
 
 
+def test_html_a_french_page_its_domain_as_author_and_its_par_byline() -> None:
+    head = (
+        "<title>Un troisième Français mort dans le séisme au Népal</title>"
+        '<meta property="og:url" content="http://www.liberation.fr/monde/x"/>'
+        '<meta property="og:site_name" content="Libé"/>'
+    )
+    # The author element names the domain's site, not its short name: still the publisher.
+    record = page_record(head, '<span class="author">Libération</span>')
+    assert record["article"]["byline"] is None
+    assert warned(record, r"author metadata “Libération” is the site's name")
+    record = page_record(head, '<div class="byline">Par Sébastien Farcis</div>')
+    assert record["article"]["byline"] == "Par Sébastien Farcis"
+
+
 def test_html_a_name_in_an_author_element_is_the_byline() -> None:
     record = page_record(
         "<title>Islamic State fighters seize a town</title>",
