@@ -924,7 +924,8 @@ def parse_html_article(src: Source) -> Document:
             with_metadata=True,
             include_images=True,  # keeps the captions of the article's photos in the text
             include_tables=True,
-            # Only dates the page states in its markup, not guesses from URLs or page furniture.
+            # No extensive search of the page furniture; a day trafilatura still reads from the
+            # address or the text is named as such in the warnings (_page_date_note).
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:
@@ -964,7 +965,7 @@ def parse_html_article(src: Source) -> Document:
         byline = None
     published = found.published
     if published is None and (published := _page_date(meta.get("date"))):
-        notes.append(f"the publication date {published} is inferred from the page's metadata")
+        notes.append(_page_date_note(tree, published))
     article = attrs.evolve(
         found, byline=byline or _page_byline(tree, meta, notes), published=published
     )
@@ -1058,6 +1059,26 @@ def _page_byline(tree: Any, meta: dict[str, Any], notes: list[str]) -> str | Non
             if byline and not _is_site(byline.text, meta):
                 return byline.text
     return None
+
+
+# Where a page states its date in its markup: meta tags, <time>, schema.org properties, JSON-LD.
+_DATE_MARKUP = (
+    "//meta[contains(@property, 'time') or contains(@property, 'date') or contains(@name, 'date')"
+    " or contains(@name, 'time') or contains(@itemprop, 'date')]/@content"
+    " | //time/@datetime | //*[contains(@itemprop, 'date')]/@datetime"
+    " | //script[@type='application/ld+json']/text()"
+)
+
+
+def _page_date_note(tree: Any, iso: str) -> str:
+    """Where the extractor's date came from: the page's markup when it states that day there,
+    else the extractor's reading of the page (its address or its text)."""
+    if any(iso in str(value) for value in tree.xpath(_DATE_MARKUP)):
+        return f"the publication date {iso} is inferred from the page's metadata"
+    return (
+        f"the publication date {iso} is the extractor's reading of the page (its address or "
+        "its text): the page's markup does not state it"
+    )
 
 
 def _page_date(value: str | None) -> str | None:

@@ -775,6 +775,16 @@ def test_html_the_date_of_the_page_metadata_says_where_it_came_from() -> None:
     assert warned(record, r"publication date 2016-01-27 is inferred from the page's metadata")
 
 
+def test_html_a_date_the_markup_does_not_state_says_so() -> None:
+    # The extractor reads the day from the page's address; the markup states no date.
+    record = page_record(
+        "<title>Islamic State fighters seize a town</title>"
+        '<meta property="og:url" content="https://example.org/world/2016/01/27/a-story"/>'
+    )
+    assert record["date"] == "2016-01-27"
+    assert warned(record, r"2016-01-27 is the extractor's reading of the page .*does not state")
+
+
 @pytest.mark.parametrize(
     "headline",
     [
