@@ -6,9 +6,10 @@ every miss and the share that match. Usage: python benchmarks/eval_articles.py [
 (default: ../shared/corpus/news-dev). HTML files are read as `article-html` Sources.
 
 Comparisons: titles, places and agencies match ignoring case and spacing; a byline matches
-ignoring case, spacing and a leading "By" (the truth keeps the prefix only where its source
-printed one); the date is counted only where the truth's `date_in_text` is true, since a date
-the text does not state must not be invented (where it is false, a null date is counted).
+ignoring case, spacing and a leading "By" or French "Par" (the truth keeps the prefix only
+where its source printed one); the date is counted only where the truth's `date_in_text` is
+true, since a date the text does not state must not be invented (where it is false, a null
+date is counted).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def norm(text: str | None) -> str:
 
 
 def norm_byline(text: str | None) -> str:
-    return re.sub(r"^by:?\s+", "", norm(text))
+    return re.sub(r"^(?:by|par):?\s+", "", norm(text))
 
 
 def source_for(path: Path) -> Source:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
+import unicodedata
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
@@ -33,25 +35,48 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)(?![a-z])\.?"
 )
+# French pages write the day first: "12 mars 2020", "1er août 2015".
+_MOIS = (
+    r"(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre"
+    r"|d[ée]cembre)(?![a-zé])"
+)
 _MONTH_NUMBER = {
     m: i
     for i, m in enumerate(
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
     )
 }
+_MOIS_NUMBER = {
+    m: i
+    for i, m in enumerate(
+        ["janv", "fevr", "mars", "avri", "mai", "juin", "juil", "aout", "sept", "octo", "nove"],
+        1,
+    )
+} | {"dece": 12}
+
+
+def _month_number(name: str) -> int:
+    folded = name.lower().replace("é", "e").replace("û", "u")
+    return _MOIS_NUMBER.get(folded[:4]) or _MONTH_NUMBER[folded[:3]]
+
+
 _YEAR = r"(?:19|20)\d\d"
 _WEEKDAY = r"(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?"
 # "January 22, 2016", "Jan. 21, 2016", "March 3" (no year), "26 December 2022", "28Nov2011",
 # "2016-01-22".
 _DATE = re.compile(
     rf"\b(?:(?P<m1>{_MONTH})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>{_YEAR})\b)?"
-    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?P<m2>{_MONTH})(?:,?\s*(?P<y2>{_YEAR})\b)?"
+    rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th|er)?\s*(?P<m2>{_MONTH}|(?i:{_MOIS}))(?:,?\s*(?P<y2>{_YEAR})\b)?"
     rf"|(?P<y3>{_YEAR})-(?P<m3>[01]\d)-(?P<d3>[0-3]\d)\b)"
 )
 # What may stand beside a date on a line that only dates the story; time zones in capitals.
+# French pages: "Publié le 12 mars 2020 à 10h30, mis à jour à 11h02"; a page's relative time:
+# "October 10, 2020 / 6:12 AM / Updated 2 hours ago".
 _DATE_NOISE = re.compile(
-    rf"\b(?:published|updated|posted|last|modified|on|at|{_WEEKDAY})\b|\d{{1,2}}[:.]\d\d\s*"
-    r"(?:[ap]\.?m\.?)?|(?-i:\b[A-Z]{2,4}\b)|[|,:·•–—-]",
+    rf"\b(?:published|updated|posted|last|modified|on|at|{_WEEKDAY}|publié|mis\s+à\s+jour"
+    r"|le|à|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)(?!\w)"
+    r"|\b\d{1,2}\s+(?:min(?:ute)?|hour|hr|day)s?\s+ago\b"
+    r"|\d{1,2}[:.h]\d\d\s*(?:[ap]\.?m\.?)?|(?-i:\b[A-Z]{2,4}\b)|[|,:·•–—/-]",
     re.I,
 )
 
@@ -64,8 +89,8 @@ def _iso(m: re.Match[str]) -> str | None:
         year_text = m["y1"] or m["y2"]
         if not year_text:
             return None
-        name = (m["m1"] or m["m2"])[:3].lower()
-        year, month, day = int(year_text), _MONTH_NUMBER[name], int(m["d1"] or m["d2"])
+        month = _month_number(m["m1"] or m["m2"])
+        year, day = int(year_text), int(m["d1"] or m["d2"])
     try:
         return datetime.date(year, month, day).isoformat()
     except ValueError:
@@ -81,6 +106,14 @@ def _date_line(flat: str) -> str | None:
     return iso if not rest.strip() else None
 
 
+def _when_only(flat: str) -> bool:
+    """Whether a line does nothing but give a day or a time, with or without the year
+    ("January 27 at 11:15 PM", "Updated 3:45 p.m. ET")."""
+    if not (_DATE.search(flat) or re.search(r"\d[:.h]\d\d", flat)):
+        return False
+    return not _DATE_NOISE.sub(" ", _DATE.sub(" ", flat)).strip()
+
+
 # ---- datelines ----------------------------------------------------------------------------------
 
 # A lone hyphen needs a space (or the agency's parenthesis) on one side: "LONDON (Reuters) -The"
@@ -89,89 +122,162 @@ _DASH = r"(?:--|[–—―]|(?<=[\s)])-|-(?=\s|$))"
 # Capitals and small letters with the accents of place names ("SÃO PAULO", "BOGOTÁ").
 _UP = "A-ZÀ-ÖØ-Þ"
 _LOW = "a-zß-öø-ÿ"
-_CAPS_PLACE = rf"[{_UP}][{_UP}.'’-]+(?:\s+[{_UP}][{_UP}.'’-]*){{0,4}}"
+# Two places share one dateline with a slash: "BAKU/YEREVAN", "DALLAS/FORT WORTH".
+_CAPS_PLACE = rf"[{_UP}][{_UP}.'’-]+(?:(?:\s+|\s*/\s*)[{_UP}][{_UP}.'’-]*){{0,4}}"
 _TITLE_PLACE = (
-    rf"[{_UP}][{_LOW}][\w.'’-]*(?:\s+(?:[{_UP}][\w.'’-]*|de|da|do|del|di|la|le|upon)){{0,3}}"
+    rf"[{_UP}][{_LOW}][\w.'’-]*(?:(?:\s+|\s*/\s*)[{_UP}][\w.'’-]*"
+    r"|\s+(?:de|da|do|del|di|la|le|of|on|upon|sur|en|am)){0,3}"
 )
 _REGION = rf"(?:,\s*[{_UP}][\w.'’-]*(?:\s+[{_UP}][\w.'’-]*){{0,3}})"
 _AGENCY = r"\((?P<agency>[A-Z][\w/&.' -]{0,40})\)"
-_DAY = rf"{_MONTH}\s+\d{{1,2}}(?:,?\s+{_YEAR})?"
+# The wire services a dateline names outside parentheses, or after its dash.
+_WIRE = (
+    r"(?:Reuters?|REUTERS?|AP|AFP|UPI|CNN|dpa|DPA|Xinhua|XINHUA|ANSA|EFE|Kyodo|KYODO|TASS"
+    r"|ITAR-TASS|Interfax|IANS|PTI|RFE/RL|Bloomberg|Yonhap|AAP|BBC)"
+)
+# "TAUPO, New Zealand, April 3 - (Reuter) -", "WASHINGTON — AP —": the agency after the dash.
+_AFTER_DASH = (
+    rf"(?:\((?P<agency_after>{_WIRE})\)\s*(?:{_DASH}\s*)?"
+    rf"|(?P<wire_after>{_WIRE})\s*{_DASH}\s*)?"
+)
+# "March 3", "MARCH 3, 1987", "3 March": wire copy writes the month in capitals too.
+_DAY = rf"(?:(?i:{_MONTH})\s+\d{{1,2}}|\d{{1,2}}\s+(?i:{_MONTH}))(?:,?\s+{_YEAR})?"
+_DATE_ANY_CASE = re.compile(_DATE.pattern, re.I)
+# Each pattern, and whether it is a dateline only with a day or an agency in it.
 _DATELINES = (
     # "BAKU (Reuters)–", "MOGADISHU, Somalia (AP) —", "VERDUN, FRANCE—", "MANILA, March 3 -"
-    re.compile(
-        rf"(?P<place>{_CAPS_PLACE}{_REGION}{{0,2}})(?:\s*,\s*(?P<day>{_DAY}))?\s*(?:{_AGENCY})?"
-        rf"\s*{_DASH}\s*"
+    (
+        re.compile(
+            rf"(?P<place>{_CAPS_PLACE}{_REGION}{{0,2}})(?:\s*,\s*(?P<day>{_DAY}))?\s*"
+            rf"(?:{_AGENCY})?\s*{_DASH}\s*{_AFTER_DASH}"
+        ),
+        False,
     ),
-    # "New York, March 3 -", "Scarborough, Ontario, Feb 26 -": a place in title case is a
-    # dateline only with the day after it, as Reuters writes them.
-    re.compile(
-        rf"(?P<place>{_TITLE_PLACE}{_REGION}{{0,2}})\s*,\s*(?P<day>{_DAY})\s*(?:{_AGENCY})?"
-        rf"\s*{_DASH}\s*"
+    # "New York, March 3 -", "Scarborough, Ontario, Feb 26 -", "Baku, Azerbaijan (AP) —": a
+    # place in title case is a dateline only with the day or the agency after it.
+    (
+        re.compile(
+            rf"(?P<place>{_TITLE_PLACE}{_REGION}{{0,2}})(?:\s*,\s*(?P<day>{_DAY}))?\s*"
+            rf"(?:{_AGENCY})?\s*{_DASH}\s*{_AFTER_DASH}"
+        ),
+        True,
     ),
-    # "(CNN) --"
-    re.compile(rf"{_AGENCY}\s*{_DASH}\s*"),
+    # "(CNN) --", and "(CNN)The ..." as CNN writes it since the 2010s, with no dash.
+    (re.compile(rf"{_AGENCY}\s*{_DASH}\s*|\((?P<wire>{_WIRE})\)\s*(?=[{_UP}\"“‘])"), False),
 )
 
 
 def _dateline(raw: str) -> tuple[re.Match[str], Dateline] | None:
-    for pattern in _DATELINES:
+    for pattern, needs_day_or_agency in _DATELINES:
         m = pattern.match(raw)
-        if m:
-            text = squash(m.group(0))
-            place = m.groupdict().get("place")
-            return m, Dateline(
-                text=text, place=squash(place) if place else None, agency=m["agency"]
-            )
+        if not m:
+            continue
+        groups = m.groupdict()
+        agency = next(
+            (groups[k] for k in ("agency", "agency_after", "wire_after", "wire") if groups.get(k)),
+            None,
+        )
+        # "Apple (AAPL) - shares rose" is no dateline: without the day, only a wire service.
+        if needs_day_or_agency and not (
+            groups.get("day") or (agency and re.fullmatch(_WIRE, agency))
+        ):
+            continue
+        place = groups.get("place")
+        text = squash(m.group(0))
+        return m, Dateline(text=text, place=squash(place) if place else None, agency=agency)
     return None
 
 
 # ---- bylines ------------------------------------------------------------------------------------
 
-_NAME = r"[A-Z][\w'’.-]*(?:\s+(?:[A-Z][\w'’.-]*|de|da|del|van|von|al|bin|la|le))*"
-_NAMES = rf"{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*"
+_PARTICLE = r"(?:de|da|del|della|di|do|dos|du|des|van|von|der|den|ter|al|el|bin|ibn|la|le)"
+_NAME = rf"[{_UP}][\w'’.-]*(?:\s+(?:[{_UP}][\w'’.-]*|{_PARTICLE}))*"
+# "A and B", "A, B and C", "A, B, and C", "A & B", "A; B", "A et B" (French pages).
+_NAMES = rf"{_NAME}(?:(?:\s*[,;]\s*(?:(?:and|et)\s+|&\s*)?|\s+(?:and|et|&)\s+){_NAME})*"
 # A wire service or outlet alone on a line before the body is its byline.
 _AGENCY_NAME = re.compile(
     r"(?:The\s+)?Associated\s+Press|AP|Reuters|AFP|Agence\s+France[- ]Presse|VOA(?:\s+News)?|"
     r"BBC(?:\s+News)?|USA\s+TODAY|NPR|CNN|dpa|Xinhua|RFE/RL"
 )
 _BYLINES = (
-    # "By Jane Doe", "by Patrick Rizzo, Reuters", "By JOHN SMITH and JANE DOE | AP"
-    re.compile(rf"[Bb][Yy]:?\s+{_NAMES}(?:\s*[,|/]\s*[^.]{{1,60}})?"),
+    # "By Jane Doe", "by Patrick Rizzo, Reuters", "By JOHN SMITH and JANE DOE | AP",
+    # "Par Sébastien Farcis"
+    re.compile(rf"(?:[Bb][Yy]|[Pp]ar|PAR):?\s+{_NAMES}(?:\s*[,|/]\s*[^.]{{1,60}})?"),
     # "Jim Suhr and Amy Shafer | AP"
     re.compile(rf"{_NAMES}\s*\|\s*[A-Z][\w .&-]{{0,40}}"),
-    # "Associated Press", "Jane Doe, Reuters"
-    re.compile(rf"(?:{_NAMES}\s*,\s*)?(?:{_AGENCY_NAME.pattern})"),
+    # "Associated Press", "Jane Doe, Reuters", "Reuters Staff"
+    re.compile(rf"(?:{_NAMES}\s*,\s*)?(?:{_AGENCY_NAME.pattern})(?:\s+[Ss]taff)?"),
+    # "Jane Doe; John Roe": a list of names the way a page's metadata joins them.
+    re.compile(rf"{_NAME}(?:\s*;\s*{_NAME})+"),
 )
-# "AP 12:58 a.m. EST January 22, 2016": who wrote it, then when.
-_STAMP = re.compile(
-    r"(?P<who>[A-Z].{0,80}?)\s+\d{1,2}:\d\d\s*[ap]\.?m\.?(?:\s+[A-Z]{2,4})?\s*(?P<when>.+)", re.I
+# Where the date and time printed after a byline begin: "By Jane Doe January 27 at 11:15 PM",
+# "AP 12:58 a.m. EST January 22, 2016", "John Bacon, USA TODAY Published 7:01 a.m. ET ...".
+_WHEN = re.compile(
+    rf"(?:\b(?:published|updated|posted|last\s+updated|publié|mis\s+à\s+jour)\b"
+    rf"|\b{_WEEKDAY}(?=[\s,])|\b\d{{1,2}}[:.h]\d\d\b|{_DATE.pattern})",
+    re.I,
 )
-# "John Bacon, USA TODAY Published 11:09 a.m. ...": the word before the time is no writer.
-_NOT_A_WRITER = re.compile(r"(?:^|\s)(?:published|updated|posted|last\s+updated)\b.*$", re.I)
 
 
-def _byline(flat: str) -> str | None:
-    if len(flat.split()) > 14:
-        return None
-    for pattern in _BYLINES:
-        if pattern.fullmatch(flat) and not flat.endswith("."):
-            return flat
-    return None
+@attrs.frozen
+class _Byline:
+    # The byline as printed, without what the page prints apart from it.
+    text: str
+    # The date and time printed after it, and that date when it has its year.
+    when: str | None = None
+    published: str | None = None
+    # What follows a bar ("| AP"): the story's agency or the writer's role, a separate element.
+    apart: str | None = None
+    # The same names printed again, in another case ("By Laurie Oakes LAURIE OAKES").
+    repeated: str | None = None
 
 
-def _stamp(flat: str) -> tuple[str | None, str] | None:
-    """(writer or None, date) of a line like 'AP 12:58 a.m. EST January 22, 2016'."""
-    if len(flat.split()) > 24:
+def _is_byline(flat: str) -> bool:
+    return (
+        len(flat.split()) <= 14
+        and not flat.endswith(".")
+        and any(pattern.fullmatch(flat) for pattern in _BYLINES)
+    )
+
+
+def _read_byline(flat: str, names_alone: bool = False) -> _Byline | None:
+    """The byline of a line, with the date and time after it cut off; with names_alone, a list
+    of names without "By" reads as one too (the text of an element marked as the byline)."""
+    if len(flat.split()) > 30:
         return None
-    m = _STAMP.fullmatch(flat)
-    if not m:
+    who, when, published = flat, None, None
+    m = _WHEN.search(flat)
+    if m and m.start() > 0:
+        tail = flat[m.start() :]
+        if not _DATE_NOISE.sub(" ", _DATE.sub(" ", tail)).strip():
+            # "John Bacon , USA TODAY": the page's markup leaves a space before the comma.
+            who = re.sub(r"\s+,", ",", flat[: m.start()]).strip(" ,|·•–—-")
+            when, published = tail, _date_line(tail)
+    if not (_is_byline(who) or (names_alone and _looks_like_author(who))):
         return None
-    when = _date_line(m["when"])
-    if not when:
-        return None
-    # "John Bacon , USA TODAY": the page's markup leaves a space before the comma.
-    who = re.sub(r"\s+,", ",", _NOT_A_WRITER.sub("", m["who"])).strip(" ,|")
-    return who or None, when
+    apart = None
+    bar = re.fullmatch(r"(.+?)\s*\|\s*(.+)", who)
+    if bar:
+        who, apart = bar[1], bar[2]
+    who, repeated = _printed_once(who)
+    return _Byline(who, when, published, apart, repeated)
+
+
+def _printed_once(byline: str) -> tuple[str, str | None]:
+    """The byline with names printed twice kept once, and what was dropped: a page's author
+    tag and its visible byline copied together ("By Laurie Oakes LAURIE OAKES", "Laurie
+    Oakes; LAURIE OAKES")."""
+    names, dropped = _once(byline)
+    if dropped:
+        return names, "; ".join(dropped)
+    prefix = re.match(r"(?:[Bb][Yy]|[Pp]ar|PAR):?\s+", byline)
+    head = prefix.group(0) if prefix else ""
+    words = byline[len(head) :].split()
+    half = len(words) // 2
+    first, second = " ".join(words[:half]), " ".join(words[half:])
+    if half >= 2 and len(words) == 2 * half and _fold_name(first) == _fold_name(second):
+        return head + first, second
+    return byline, None
 
 
 def _looks_like_author(name: str) -> bool:
@@ -180,7 +286,29 @@ def _looks_like_author(name: str) -> bool:
     words = name.split()
     if len(words) == 1:
         return bool(re.fullmatch(r"[A-Z]{2,6}", name) or _AGENCY_NAME.fullmatch(name))
-    return bool(re.fullmatch(_NAMES, name.replace(";", ","))) and len(words) <= 12
+    name = re.sub(r"^(?:[Bb][Yy]|[Pp]ar|PAR):?\s+", "", name)
+    return bool(re.fullmatch(_NAMES, name)) and len(words) <= 12
+
+
+def _fold_name(name: str) -> str:
+    """A name for comparison: no case, accents, punctuation, "By", a leading "The" or a
+    domain's ending ("Libération.fr", "The Washington Post", "HeraldSun")."""
+    name = unicodedata.normalize("NFKD", name.casefold())
+    name = re.sub(r"^(?:by|par):?\s+|^the\s+|\.(?:com|fr|net|org|co\.uk|com\.au)$", "", name)
+    return re.sub(r"[\W_]+", "", name)
+
+
+def _once(names: str) -> tuple[str, list[str]]:
+    """A list of names joined by ";" with each name once, whatever its case, and the repeats
+    dropped ("Laurie Oakes; LAURIE OAKES" gives "Laurie Oakes")."""
+    kept: dict[str, str] = {}
+    dropped = []
+    for name in re.split(r"\s*;\s*", names):
+        if _fold_name(name) in kept:
+            dropped.append(name)
+        else:
+            kept[_fold_name(name)] = name
+    return "; ".join(kept.values()), dropped
 
 
 # ---- captions -----------------------------------------------------------------------------------
@@ -288,6 +416,32 @@ _BOILERPLATE = (
     ),
     _rule(r"image\s+copyright\b.*", "photo credit", 12),
 )
+# The words of a site's section labels ("World", "Middle East & Africa", "U.S. Politics",
+# "International", "Planète"), printed above or below the headline: a unit made of nothing else
+# is the page's navigation, not the headline or its deck.
+_SECTIONS = """
+    world news business politics economy markets finance money technology tech science
+    health sport sports opinion opinions analysis commentary entertainment culture arts
+    lifestyle life style travel environment climate education media local national
+    international nation breaking top latest home video videos photos features investigations
+    europe asia africa americas america pacific middle east west north south latin central
+    us u.s. uk u.k. britain region regions energy weather crime law justice security defence
+    defense military religion food books music film movies tv television obituaries editorials
+    letters jobs society diplomacy elections election government policy global domestic
+    monde politique économie société santé planète idées sciences afrique amériques asie
+    moyen-orient proche-orient actualité actualités actu faits divers médias éducation
+    livres cinéma musique environnement
+"""
+_SECTION_WORDS = frozenset(_SECTIONS.split())
+_SECTION_JOINERS = frozenset({"&", "and", "et", "/", "|", ">", "›", "»", "-", "–", "·", ","})
+
+
+def _site_section(flat: str) -> bool:
+    words = re.findall(r"[\w.'’-]+|[&/|>›»–·,]", flat.casefold())
+    labels = [w for w in words if w not in _SECTION_JOINERS]
+    return 0 < len(labels) <= 5 and all(w in _SECTION_WORDS for w in labels)
+
+
 # Headings of lists that are not the story: links to other stories, whose items are
 # headlines, and a summary's bullet points (USA Today's "Story Highlights").
 _LISTS = (
@@ -453,25 +607,40 @@ class _Reader:
         """Take a unit that sits between the headline and the body: a byline, a date line,
         a caption. False when the unit is none of these."""
         flat = unit.flat
-        stamp = _stamp(flat)
-        if stamp:
-            who, when = stamp
-            if who:
-                self.set_byline(who, unit)
-            self.date(when, unit)
+        if _dateline(unit.raw):
+            return False  # "ROME, March 3 -" alone on its line opens the body
+        # The byline first: a date line's noise would take "AP" of "AP 12:58 a.m. EST ...".
+        byline = _read_byline(flat)
+        if self.byline and _fold_name(byline.text if byline else flat) == _fold_name(self.byline):
+            self.remove(unit, "repeated byline")  # "By Laurie Oakes", then "LAURIE OAKES"
             return True
-        if (day := _date_line(flat)) is not None:
-            self.date(day, unit)
+        if byline and not self.byline:
+            self.set_byline(byline, unit)
             return True
-        if not self.byline and (by := _byline(flat)):
-            self.set_byline(by, unit)
+        if byline and byline.published:
+            self.date(byline.published, unit)  # a second writer's line that dates the story
             return True
-        return self.strong_caption(unit)
+        return self.date_line(unit) or self.strong_caption(unit)
 
-    def set_byline(self, byline: str, unit: _Unit) -> None:
-        if self.byline is None:
-            self.byline = byline
-            self.spans["byline"] = (unit.start, unit.end)
+    def set_byline(self, byline: _Byline, unit: _Unit) -> None:
+        self.byline = byline.text
+        self.spans["byline"] = (unit.start, unit.end)
+        if byline.repeated:
+            self.warnings.append(
+                f"the byline prints “{byline.repeated}” twice: kept once ({unit.at(self.text)})"
+            )
+        if byline.apart:
+            self.warnings.append(
+                f"the byline “{byline.text}” stops at the bar: “| {byline.apart}” is printed "
+                f"apart from the names ({unit.at(self.text)})"
+            )
+        if byline.published:
+            self.date(byline.published, unit)
+        elif byline.when and _DATE.search(byline.when):
+            self.warnings.append(
+                f"the date “{byline.when}” after the byline gives no year: no publication date "
+                "taken from it"
+            )
 
     def date(self, iso: str, unit: _Unit) -> None:
         if self.published is None:
@@ -480,7 +649,7 @@ class _Reader:
 
     def read(self) -> _Parts:
         units = self.units
-        i = self.skip(0, self.strong_caption)
+        i = self.skip(0, self.above_headline)
         headline = ""
         deck: str | None = None
         if i < len(units):
@@ -498,7 +667,7 @@ class _Reader:
         dateline, i, first_start = self.find_dateline(i)
         paragraphs = self.body(i, first_start)
         if self.published is None:
-            self.yearless(dateline, paragraphs)
+            self.date_from_dateline(dateline, paragraphs)
         article = Article(
             headline=headline,
             deck=deck,
@@ -522,10 +691,10 @@ class _Reader:
             and _headline_like(flat)
             and not self.is_caption(unit)
             and not _boilerplate(flat)
+            and not _site_section(flat)
             and _dateline(unit.raw) is None
-            and _byline(flat) is None
-            and _date_line(flat) is None
-            and _stamp(flat) is None
+            and _read_byline(flat) is None
+            and not _when_only(flat)
         )
 
     def list_item(self, flat: str) -> str | None:
@@ -547,12 +716,39 @@ class _Reader:
             above = "headline" not in self.spans
             listed = None if above else self.list_item(unit.flat)
             what = listed or _boilerplate(unit.flat, above_headline=above)
+            if not what and self.is_section(i):
+                what = "site section"
             if what:
                 self.remove(unit, what)
             elif not take(unit):
                 break
             i += 1
         return i
+
+    def above_headline(self, unit: _Unit) -> bool:
+        """Take a unit above the headline: a caption, or the page's date line, which some
+        pages print over the headline; it dates the story as it does below the headline."""
+        return self.strong_caption(unit) or self.date_line(unit)
+
+    def date_line(self, unit: _Unit) -> bool:
+        flat = unit.flat
+        if (day := _date_line(flat)) is not None:
+            self.date(day, unit)
+            return True
+        if _when_only(flat):
+            self.warnings.append(
+                f"the date line “{flat}” gives no year: no publication date taken from it "
+                f"({unit.at(self.text)})"
+            )
+            return True
+        return False
+
+    def is_section(self, i: int) -> bool:
+        """A site section label; above the headline only with a headline after it (a
+        two-word headline such as "US economy" over the story's first sentence stays)."""
+        if not _site_section(self.units[i].flat) or i + 1 >= len(self.units):
+            return False
+        return "headline" in self.spans or _headline_like(self.units[i + 1].flat)
 
     def strong_caption(self, unit: _Unit) -> bool:
         if _strong_caption(unit.flat):
@@ -611,11 +807,22 @@ class _Reader:
             i += 1
         return tuple(paragraphs)
 
-    def yearless(self, dateline: Dateline | None, paragraphs: tuple[Paragraph, ...]) -> None:
-        """A day without its year is no publication date; say so rather than guess a year."""
+    def date_from_dateline(
+        self, dateline: Dateline | None, paragraphs: tuple[Paragraph, ...]
+    ) -> None:
+        """No date line above the body: the dateline's day, when it has its year, dates the
+        story; a day without its year is no publication date, and a warning says so rather
+        than guess a year."""
         if dateline:
-            m = _DATE.search(dateline.text)
-            if m and _iso(m) is None:
+            m = _DATE_ANY_CASE.search(dateline.text)
+            if m and (iso := _iso(m)):
+                self.published = iso
+                self.spans["published"] = self.spans["dateline"]
+                self.warnings.append(
+                    f"the publication date {iso} is inferred from the dateline “{dateline.text}”"
+                )
+                return
+            if m:
                 self.warnings.append(
                     f"the dateline “{dateline.text}” gives the day without a year: "
                     "no publication date taken from it"
@@ -690,10 +897,12 @@ def parse_article(src: Source, why_not_cable: str | None = None) -> Document:
     return _document(src, src.text, parts, fmt, notes)
 
 
-# What a page marks as its byline, for when trafilatura's author is no name.
+# What a page marks as its byline, for when trafilatura's author is no name; then what it
+# marks as an author's name ("author-name", a link to the writer's page).
 _BYLINE_ELEMENTS = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), 'byline') or @rel='author'"
-    " or contains(@itemprop, 'author')]"
+    " or contains(@itemprop, 'author')]",
+    "//*[contains(@class, 'author')] | //a[contains(@href, '/author/')]",
 )
 
 
@@ -715,7 +924,8 @@ def parse_html_article(src: Source) -> Document:
             with_metadata=True,
             include_images=True,  # keeps the captions of the article's photos in the text
             include_tables=True,
-            # Only dates the page states in its markup, not guesses from URLs or page furniture.
+            # No extensive search of the page furniture; a day trafilatura still reads from the
+            # address or the text is named as such in the warnings (_page_date_note).
             date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:
@@ -731,22 +941,33 @@ def parse_html_article(src: Source) -> Document:
     elif result is not None:
         meta = result.as_dict()
     title = squash(meta.get("title") or "")
+    notes = [
+        "HTML page: the record's text is the article text trafilatura extracted (headline, "
+        "blank line, one block per paragraph); spans index that text, not the HTML"
+    ]
+    if title and (visible := _visible_headline(tree, title)) and visible != title:
+        notes.append(
+            f"the headline is the page's visible heading “{visible}”, which matches the "
+            f"metadata's title “{title}”"
+        )
+        title = visible
     body = [ln.strip() for ln in (meta.get("text") or "").splitlines() if ln.strip()]
     if not title and not body:
         raise ParseError("no article text found in the HTML page")
     text = "\n\n".join([title, *body]) if title else "\n\n".join(body)
     parts = _Reader(text).read()
-    notes = [
-        "HTML page: the record's text is the article text trafilatura extracted (headline, "
-        "blank line, one block per paragraph); spans index that text, not the HTML"
-    ]
     if not title:
         notes.append("the page states no title: the headline is the text's first block")
     found = parts.article
+    byline = found.byline
+    if byline and _is_site(byline, meta):
+        notes.append(f"the byline “{byline}” is the site's name: no byline")
+        byline = None
+    published = found.published
+    if published is None and (published := _page_date(meta.get("date"))):
+        notes.append(_page_date_note(tree, published))
     article = attrs.evolve(
-        found,
-        byline=found.byline or _page_byline(tree, meta, notes),
-        published=found.published or _page_date(meta.get("date")),
+        found, byline=byline or _page_byline(tree, meta, notes), published=published
     )
     parts = attrs.evolve(parts, article=article)
     external = tuple(
@@ -757,29 +978,110 @@ def parse_html_article(src: Source) -> Document:
     return _document(src, text, parts, "article-html", notes, external)
 
 
-def _page_byline(tree: Any, meta: dict[str, Any], notes: list[str]) -> str | None:
-    author = meta.get("author")
-    site = meta.get("sitename")
-    if author and site and _fold_name(author) == _fold_name(site):
-        # "BBC News" as the author of a BBC page names the publisher, not a writer.
-        notes.append(f"the page's author metadata “{author}” is the site's name: no byline")
-        return None
-    if author and _looks_like_author(author):
-        return str(author)
-    if author:
-        notes.append(f"the page's author metadata “{author}” is no name: not taken as byline")
-    for element in tree.xpath(_BYLINE_ELEMENTS):
-        byline = _byline(squash(element.text_content()))
-        if byline:
-            return byline
+# Where a page states its headline apart from the visible page.
+_TITLE_METADATA = (
+    "//meta[@property='og:title' or @name='twitter:title' or @name='title']/@content"
+    " | //head/title/text()"
+)
+
+
+def _visible_headline(tree: Any, title: str) -> str | None:
+    """The page's own heading (h1, else h2) that a headline of its metadata names: the same
+    words, the title with the site's name after it ("Headline - Site"), or the heading with
+    more words than a shortened title. The page's heading is what a reader sees. Where no
+    heading is named and the extractor took a site section ("World") for the title, the
+    metadata's own headline."""
+    stated = [squash(str(t)) for t in tree.xpath(_TITLE_METADATA)]
+    titles = {_fold_name(t) for t in stated or [title]} - {""}
+    for level in ("//h1", "//h2"):
+        for element in tree.xpath(level):
+            heading = squash(element.text_content())
+            if len(heading.split()) <= 40 and any(_names(heading, t) for t in titles):
+                return heading
+    if _site_section(title):
+        return next((t for t in stated if t and not _site_section(t)), None)
     return None
 
 
-def _fold_name(name: str) -> str:
-    return re.sub(r"\W+", "", name).casefold()
+def _names(heading: str, title: str) -> bool:
+    """Whether a folded metadata title names the heading."""
+    have = _fold_name(heading)
+    short, long = sorted((title, have), key=len)
+    if not short:
+        return False
+    return short == long or (
+        len(heading.split()) >= 3 and long.startswith(short) and 2 * len(short) >= len(long)
+    )
+
+
+def _site_names(meta: dict[str, Any]) -> set[str]:
+    """The site's name and its domain's name, folded: the label before the domain's ending
+    ("heraldsun" of www.heraldsun.com.au, "cnn" of edition.cnn.com, "liberation" of
+    www.liberation.fr)."""
+    names = {_fold_name(str(meta["sitename"]))} if meta.get("sitename") else set()
+    host = urllib.parse.urlsplit(str(meta.get("url") or "")).hostname or ""
+    labels = host.split(".")[:-1]
+    while labels and labels[-1] in {"com", "co", "org", "net", "gov", "ac"}:
+        labels.pop()
+    if labels:
+        names.add(_fold_name(labels[-1]))
+    return names - {""}
+
+
+def _is_site(name: str, meta: dict[str, Any]) -> bool:
+    return _fold_name(name) in _site_names(meta)
+
+
+def _page_byline(tree: Any, meta: dict[str, Any], notes: list[str]) -> str | None:
+    author = meta.get("author")
+    if author:
+        author, repeated = _printed_once(squash(str(author)))
+        if repeated:
+            notes.append(
+                f"the page's author metadata names {author} twice (“{repeated}”): kept once"
+            )
+    if author and ";" in author:
+        # "Jane Doe; The Washington Post": the writers, not the publisher.
+        names = [n for n in author.split("; ") if not _is_site(n, meta)]
+        if names and len(names) < author.count(";") + 1:
+            notes.append(f"the page's author metadata “{author}” names the site: left out")
+            author = "; ".join(names)
+    if author and _is_site(author, meta):
+        # "BBC News" as the author of a BBC page names the publisher, not a writer.
+        notes.append(f"the page's author metadata “{author}” is the site's name: not a byline")
+    elif author and _looks_like_author(author):
+        return author
+    elif author:
+        notes.append(f"the page's author metadata “{author}” is no name: not taken as byline")
+    for path in _BYLINE_ELEMENTS:
+        for element in tree.xpath(path):
+            byline = _read_byline(squash(element.text_content()), names_alone=True)
+            if byline and not _is_site(byline.text, meta):
+                return byline.text
+    return None
+
+
+# Where a page states its date in its markup: meta tags, <time>, schema.org properties, JSON-LD.
+_DATE_MARKUP = (
+    "//meta[contains(@property, 'time') or contains(@property, 'date') or contains(@name, 'date')"
+    " or contains(@name, 'time') or contains(@itemprop, 'date')]/@content"
+    " | //time/@datetime | //*[contains(@itemprop, 'date')]/@datetime"
+    " | //script[@type='application/ld+json']/text()"
+)
+
+
+def _page_date_note(tree: Any, iso: str) -> str:
+    """Where the extractor's date came from: the page's markup when it states that day there,
+    else the extractor's reading of the page (its address or its text)."""
+    if any(iso in str(value) for value in tree.xpath(_DATE_MARKUP)):
+        return f"the publication date {iso} is inferred from the page's metadata"
+    return (
+        f"the publication date {iso} is the extractor's reading of the page (its address or "
+        "its text): the page's markup does not state it"
+    )
 
 
 def _page_date(value: str | None) -> str | None:
-    if value and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
-        return value
-    return None
+    """The page's date, "2016-01-22" or the day of "2016-01-22T10:03:00+00:00"."""
+    m = re.match(r"(\d{4}-\d\d-\d\d)(?:$|[T ])", value or "")
+    return m[1] if m else None

@@ -254,6 +254,23 @@ def test_headline_is_kept_as_written_and_the_body_is_clean_text() -> None:
         ("MANILA, March 3 - The United States said", "MANILA", None),
         ("LONDON (Reuters) -The United States said", "LONDON", "Reuters"),
         ("SÃO PAULO, Brazil (Reuters) - The United States said", "SÃO PAULO, Brazil", "Reuters"),
+        ("BAKU/YEREVAN (Reuters) - The United States said", "BAKU/YEREVAN", "Reuters"),
+        (
+            "DALLAS/FORT WORTH, Texas, March 4 - The United States said",
+            "DALLAS/FORT WORTH, Texas",
+            None,
+        ),
+        (
+            "TAUPO, New Zealand, April 3 - (Reuter) - The United States said",
+            "TAUPO, New Zealand",
+            "Reuter",
+        ),
+        ("WASHINGTON — AP — The United States said", "WASHINGTON", "AP"),
+        ("(CNN)The United States said", None, "CNN"),
+        ("Baku, Azerbaijan (AP) — The United States said", "Baku, Azerbaijan", "AP"),
+        ("Dallas/Fort Worth, March 4 - The United States said", "Dallas/Fort Worth", None),
+        ("PARIS, 3 MARCH - The United States said", "PARIS", None),
+        ("Port of Spain, March 3 - The United States said", "Port of Spain", None),
     ],
 )
 def test_dateline_forms_named_in_the_issue(opening: str, place: str | None, agency: str) -> None:
@@ -263,6 +280,39 @@ def test_dateline_forms_named_in_the_issue(opening: str, place: str | None, agen
     assert texts(record)[0] == "The United States said so."
 
 
+def test_the_agency_at_the_end_of_a_dateline_on_its_own_line() -> None:
+    record = article_of_text(
+        "A headline\n\nTAUPO, New Zealand, April 3 - (Reuter)\n\nThe lake rose.\n"
+    )
+    assert record["article"]["dateline"] == {
+        "place": "TAUPO, New Zealand",
+        "agency": "Reuter",
+        "text": "TAUPO, New Zealand, April 3 - (Reuter)",
+    }
+    assert texts(record) == ["The lake rose."]
+
+
+@pytest.mark.parametrize(
+    "opening",
+    ["New rules - the council voted on Monday.", "Apple (AAPL) - shares rose on Monday."],
+)
+def test_a_title_case_opening_without_a_day_or_wire_service_is_no_dateline(opening: str) -> None:
+    record = article_of_text(f"A headline\n\n{opening}\n")
+    assert record["article"]["dateline"] is None
+    assert texts(record) == [opening]
+
+
+def test_the_dateline_day_with_its_year_dates_the_story_and_says_so() -> None:
+    record = article_of_text(
+        "A headline\n\nWASHINGTON, MARCH 3, 1987 - The Senate voted.\n\nIt was close.\n"
+    )
+    assert record["date"] == record["article"]["published"] == "1987-03-03"
+    assert warned(
+        record, r"publication date 1987-03-03 is inferred from the dateline “WASHINGTON, MARCH 3"
+    )
+    assert texts(record)[0] == "The Senate voted."
+
+
 def test_a_hyphenated_word_in_capitals_is_no_dateline() -> None:
     record = article_of_text("A headline\n\nA HIGH-powered team came to town.\n")
     assert record["article"]["dateline"] is None
@@ -270,12 +320,160 @@ def test_a_hyphenated_word_in_capitals_is_no_dateline() -> None:
 
 
 @pytest.mark.parametrize(
-    "byline", ["By Jane Doe", "by Patrick Rizzo, Reuters", "Jim Suhr and Amy Shafer | AP"]
+    "byline",
+    [
+        "By Jane Doe",
+        "by Patrick Rizzo, Reuters",
+        "By Jane Doe and John Roe",
+        "By Kareem Khadder, Mohammed Tawfeeq, Abeer Salman and Helen Regan, CNN",
+        "By Jane Doe, John Roe, and Ann Poe",
+        "Jane Doe; John Roe",
+        "Par Sébastien Farcis",
+        "Par Jean Dupont et Émilie Durand",
+    ],
 )
 def test_byline_forms_named_in_the_issue(byline: str) -> None:
     record = article_of_text(f"A headline\n\n{byline}\n\nThe text of the story.\n")
     assert record["article"]["byline"] == byline
     assert texts(record) == ["The text of the story."]
+
+
+@pytest.mark.parametrize(
+    ("line", "names"),
+    [
+        ("Jim Suhr and Amy Shafer | AP", "Jim Suhr and Amy Shafer"),
+        ("By JOHN SMITH and JANE DOE | AP", "By JOHN SMITH and JANE DOE"),
+    ],
+)
+def test_the_agency_after_a_bar_is_apart_from_the_names(line: str, names: str) -> None:
+    record = article_of_text(f"A headline\n\n{line}\n\nThe text of the story.\n")
+    assert record["article"]["byline"] == names
+    assert warned(record, rf"byline “{names}” stops at the bar: “\| AP” is printed apart")
+    # The span still covers the whole line: the agency is there to be read.
+    start, end = record["provenance"]["spans"]["byline"]
+    assert end - start == len(line)
+    assert texts(record) == ["The text of the story."]
+
+
+def test_the_time_and_day_after_a_byline_are_not_part_of_it() -> None:
+    record = article_of_text(
+        "A headline\n\nBy Erin Cunningham January 27 at 11:15 PM\n\nCAIRO — Gunmen opened fire.\n"
+    )
+    article = record["article"]
+    assert article["byline"] == "By Erin Cunningham"
+    assert article["published"] is None  # January 27 of which year: none is guessed
+    assert warned(record, r"“January 27 at 11:15 PM” after the byline gives no year")
+    assert article["dateline"]["place"] == "CAIRO"
+    assert texts(record) == ["Gunmen opened fire."]
+
+
+def test_a_date_line_without_its_year_is_no_caption_and_no_date() -> None:
+    record = article_of_text(
+        "A headline\n\nBy Joby Warrick\n\nJanuary 27 at 11:15 PM\n\n"
+        "BEIRUT — Fighters seized the town.\n"
+    )
+    article = record["article"]
+    assert article["byline"] == "By Joby Warrick"
+    assert article["captions"] == []
+    assert article["published"] is None
+    assert warned(record, r"the date line “January 27 at 11:15 PM” gives no year: .* \(line 5,")
+    assert article["dateline"]["place"] == "BEIRUT"
+
+
+def test_a_dateline_alone_on_its_line_is_not_taken_for_a_date_line() -> None:
+    record = article_of_text("A headline\n\nROME, March 3, 1987 -\n\nThe Pope spoke.\n")
+    assert record["article"]["dateline"]["text"] == "ROME, March 3, 1987 -"
+    assert texts(record) == ["The Pope spoke."]
+
+
+def test_a_byline_with_its_date_and_year_dates_the_story() -> None:
+    record = article_of_text(
+        "A headline\n\nBy Jane Doe March 3, 2016 at 11:15 PM\n\nThe text of the story.\n"
+    )
+    assert record["article"]["byline"] == "By Jane Doe"
+    assert record["date"] == "2016-03-03"
+
+
+def test_the_same_byline_twice_in_another_case_is_kept_once() -> None:
+    record = article_of_text(
+        "A headline\n\nBy Laurie Oakes\n\nLAURIE OAKES\n\nThe text of the story.\n"
+    )
+    assert record["article"]["byline"] == "By Laurie Oakes"
+    assert warned(record, r"removed repeated byline “LAURIE OAKES” \(line 5,")
+    assert texts(record) == ["The text of the story."]
+
+
+@pytest.mark.parametrize(
+    ("line", "byline", "dropped"),
+    [
+        ("By Laurie Oakes LAURIE OAKES", "By Laurie Oakes", "LAURIE OAKES"),
+        ("Laurie Oakes; LAURIE OAKES", "Laurie Oakes", "LAURIE OAKES"),
+    ],
+)
+def test_a_byline_line_that_prints_the_names_twice_keeps_them_once(
+    line: str, byline: str, dropped: str
+) -> None:
+    record = article_of_text(f"A headline\n\n{line}\n\nThe text of the story.\n")
+    assert record["article"]["byline"] == byline
+    assert warned(record, rf"the byline prints “{dropped}” twice: kept once \(line 3,")
+
+
+def test_a_byline_of_two_writers_is_no_repeat() -> None:
+    record = article_of_text("A headline\n\nBy Jane Doe John Roe\n\nThe text of the story.\n")
+    assert record["article"]["byline"] == "By Jane Doe John Roe"
+    assert not warned(record, r"twice")
+
+
+def test_a_page_date_line_and_section_above_the_headline() -> None:
+    # A 2020 wire page copied from the top: section, date line, headline, reading time, byline.
+    record = article_of_text(
+        "World News\n\nOctober 10, 2020 / 6:12 AM / Updated 2 hours ago\n\n"
+        "Armenia and Azerbaijan agree to a ceasefire\n\n3 Min Read\n\nReuters Staff\n\n"
+        "BAKU/YEREVAN (Reuters) - The two sides agreed.\n"
+    )
+    article = record["article"]
+    assert record["title"] == "Armenia and Azerbaijan agree to a ceasefire"
+    assert article["published"] == "2020-10-10"
+    assert article["byline"] == "Reuters Staff"
+    assert article["dateline"]["agency"] == "Reuters"
+    assert article["captions"] == []
+    assert texts(record) == ["The two sides agreed."]
+
+
+def test_a_french_date_line_dates_the_story() -> None:
+    record = article_of_text(
+        "Un titre\n\nPar Jean Dupont\n\nPublié le 12 mars 2020 à 10h30\n\nLe texte de l'article.\n"
+    )
+    assert record["article"]["byline"] == "Par Jean Dupont"
+    assert record["date"] == "2020-03-12"
+    assert texts(record) == ["Le texte de l'article."]
+
+
+@pytest.mark.parametrize("section", ["Middle East & Africa", "World", "U.S. Politics"])
+def test_a_site_section_above_the_headline_is_not_the_headline(section: str) -> None:
+    record = article_of_text(
+        f"{section}\n\nArmenia and Azerbaijan agree to a ceasefire\n\n"
+        "BAKU/YEREVAN (Reuters) - The two sides agreed.\n"
+    )
+    assert record["title"] == "Armenia and Azerbaijan agree to a ceasefire"
+    assert warned(record, rf"removed site section “{re.escape(section)}” \(line 1,")
+    assert texts(record) == ["The two sides agreed."]
+
+
+def test_a_headline_of_section_words_over_the_story_stays_the_headline() -> None:
+    record = article_of_text("US Economy\n\nThe economy grew by 3% in the last quarter.\n")
+    assert record["title"] == "US Economy"
+    assert texts(record) == ["The economy grew by 3% in the last quarter."]
+
+
+def test_a_site_section_below_the_headline_is_no_deck() -> None:
+    record = article_of_text(
+        "Armenia and Azerbaijan agree to a ceasefire\n\nMiddle East & Africa\n\n"
+        "BAKU/YEREVAN (Reuters) - The two sides agreed.\n\nTalks go on.\n"
+    )
+    assert record["article"]["deck"] is None
+    assert warned(record, r"removed site section “Middle East & Africa” \(line 3,")
+    assert record["article"]["dateline"]["place"] == "BAKU/YEREVAN"
 
 
 def test_deck_on_its_own_line_after_the_headline() -> None:
@@ -464,6 +662,127 @@ def test_story_highlights_and_buy_photo_leave_the_body() -> None:
     assert warned(record, r"removed story highlights “Story Highlights”")
     assert warned(record, r"removed story highlight “Thousands lose power”")
     assert warned(record, r"removed caption widget text “Buy Photo” \(line 13,")
+
+
+def page_record(head: str, article: str = "") -> dict[str, Any]:
+    """The record of a minimal HTML page: head elements, then an article of five paragraphs
+    after what `article` puts before them."""
+    body = "".join(
+        f"<p>Paragraph {n} of the story tells what the president said about the laws, at "
+        "length and in the words of the reporter who wrote it.</p>"
+        for n in range(1, 6)
+    )
+    page = f"<html><head>{head}</head><body><article>{article}{body}</article></body></html>"
+    src = Source("page.html", page.encode(), page, "utf-8", "article-html")
+    doc = parse_source(src)
+    return check_record(doc.to_record(), doc.text)
+
+
+def test_html_the_same_author_twice_in_two_cases_is_kept_once() -> None:
+    # The page's author meta and its article:author name one writer in two cases; the
+    # extractor joins both.
+    record = page_record(
+        "<title>Angry media will not buckle</title>"
+        '<meta name="author" content="Laurie Oakes"/>'
+        '<meta property="article:author" content="LAURIE OAKES"/>'
+    )
+    assert record["article"]["byline"] == "Laurie Oakes"
+    assert warned(record, r"names Laurie Oakes twice \(“LAURIE OAKES”\): kept once")
+
+
+def test_html_author_that_is_the_site_domain_gives_way_to_the_byline_element() -> None:
+    record = page_record(
+        "<title>Islamic State fighters seize a town</title>"
+        '<meta property="og:url" content="https://www.washingtonpost.com/world/a-story"/>'
+        '<meta name="author" content="The Washington Post"/>',
+        '<span class="byline">By Joby Warrick January 27 at 11:15 PM</span>',
+    )
+    assert record["article"]["byline"] == "By Joby Warrick"
+    assert warned(record, r"author metadata “The Washington Post” is the site's name")
+
+
+def test_html_the_site_name_printed_as_a_byline_is_no_byline() -> None:
+    record = page_record(
+        "<title>Obama admits gun laws are his frustration</title>"
+        '<meta property="og:site_name" content="BBC News"/>',
+        "<h1>Obama admits gun laws are his frustration</h1><p>BBC News</p>",
+    )
+    assert record["article"]["byline"] is None
+    assert warned(record, r"the byline “BBC News” is the site's name")
+
+
+def test_html_the_site_in_a_list_of_authors_is_left_out() -> None:
+    record = page_record(
+        "<title>Islamic State fighters seize a town</title>"
+        '<meta property="og:url" content="https://www.washingtonpost.com/world/a-story"/>'
+        '<meta name="author" content="Joby Warrick; The Washington Post"/>'
+    )
+    assert record["article"]["byline"] == "Joby Warrick"
+    assert warned(record, r"“Joby Warrick; The Washington Post” names the site: left out")
+
+
+def test_html_a_french_page_its_domain_as_author_and_its_par_byline() -> None:
+    head = (
+        "<title>Un troisième Français mort dans le séisme au Népal</title>"
+        '<meta property="og:url" content="http://www.liberation.fr/monde/x"/>'
+        '<meta property="og:site_name" content="Libé"/>'
+    )
+    # The author element names the domain's site, not its short name: still the publisher.
+    record = page_record(head, '<span class="author">Libération</span>')
+    assert record["article"]["byline"] is None
+    assert warned(record, r"author metadata “Libération” is the site's name")
+    record = page_record(head, '<div class="byline">Par Sébastien Farcis</div>')
+    assert record["article"]["byline"] == "Par Sébastien Farcis"
+
+
+def test_html_a_name_in_an_author_element_is_the_byline() -> None:
+    record = page_record(
+        "<title>Islamic State fighters seize a town</title>",
+        '<p class="article-author"><a href="/author/joby-warrick">Joby Warrick</a></p>',
+    )
+    assert record["article"]["byline"] == "Joby Warrick"
+
+
+def test_html_prefers_the_visible_headline_that_matches_the_metadata() -> None:
+    record = page_record(
+        '<title>Attack stokes fears - The Post</title><meta property="og:title" '
+        'content="Attack stokes instability fears in North Africa - The Post"/>',
+        "<h1>Attack stokes instability fears in North Africa</h1>",
+    )
+    assert record["title"] == "Attack stokes instability fears in North Africa"
+    assert warned(record, r"the headline is the page's visible heading")
+    assert record["provenance"]["external"]["title"] == (
+        "Attack stokes instability fears in North Africa - The Post"
+    )
+
+
+def test_html_a_site_section_in_the_heading_is_not_the_headline() -> None:
+    # The page's only h1 is its section, which the extractor takes for the title.
+    record = page_record(
+        "<title>Attack stokes instability fears in North Africa</title>",
+        "<h1>Middle East &amp; Africa</h1>",
+    )
+    assert record["title"] == "Attack stokes instability fears in North Africa"
+    assert not any(t == "Middle East & Africa" for t in texts(record))
+
+
+def test_html_the_date_of_the_page_metadata_says_where_it_came_from() -> None:
+    record = page_record(
+        "<title>Islamic State fighters seize a town</title>"
+        '<meta property="article:published_time" content="2016-01-27T23:15:00Z"/>'
+    )
+    assert record["date"] == "2016-01-27"
+    assert warned(record, r"publication date 2016-01-27 is inferred from the page's metadata")
+
+
+def test_html_a_date_the_markup_does_not_state_says_so() -> None:
+    # The extractor reads the day from the page's address; the markup states no date.
+    record = page_record(
+        "<title>Islamic State fighters seize a town</title>"
+        '<meta property="og:url" content="https://example.org/world/2016/01/27/a-story"/>'
+    )
+    assert record["date"] == "2016-01-27"
+    assert warned(record, r"2016-01-27 is the extractor's reading of the page .*does not state")
 
 
 @pytest.mark.parametrize(
