@@ -188,7 +188,7 @@ def _write_partition(
     return (number, written), failures
 
 
-def _batches(items: Iterable[Source | Failure]) -> Iterator[pa.RecordBatch]:
+def _batches(items: Iterable[pipeline.Item]) -> Iterator[pa.RecordBatch]:
     rows: list[dict[str, Any]] = []
     for item in pipeline.records(items):
         rows.append(
