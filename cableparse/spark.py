@@ -11,8 +11,8 @@ are those of `cableparse parse`, in the same order, whatever the cluster.
 
 `write_dataset` has each task write its own part files (arrow.write_dataset, the task's partition
 number as prefix) into the dataset that `cableparse ingest DIR` loads; `out_dir` must be a folder
-every executor can write (local[N], a shared file system). `parse_plan` and `parse_binary_files`
-are the functions for `mapInArrow`, for pipelines of your own.
+every executor can write (local[N], a shared file system). `parse_plan(plan)` and
+`parse_binary_files` are the functions for `mapInArrow`, for pipelines of your own.
 
 A failed input is never dropped: `read` gives it as a row whose `failure` says `PATH: reason`
 and whose record columns are null, and `write_dataset` returns the failures.
@@ -22,10 +22,10 @@ This module needs pyspark (and pyarrow): `pip install 'cableparse[spark]'`.
 
 from __future__ import annotations
 
+import functools
 import io
 import os
-import pickle
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,19 +110,28 @@ def read(
     """The records under `paths` as a DataFrame, one Spark partition a plan partition, in the
     order of a local parse; an input that failed is a row with its `failure` and no record."""
     parts = plan(spark, paths, target_bytes)
-    rows = [(n, pickle.dumps(p)) for n, p in enumerate(parts)]
+    numbers = [(n,) for n in range(len(parts))]
     frame = spark.createDataFrame(
-        spark.sparkContext.parallelize(rows, max(len(rows), 1)), "seq long, partition binary"
+        spark.sparkContext.parallelize(numbers, max(len(numbers), 1)), "seq long"
     )
-    return frame.mapInArrow(parse_plan, _spark_schema())
+    return frame.mapInArrow(parse_plan(parts), _spark_schema())
 
 
-def parse_plan(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    """For mapInArrow over a frame whose `partition` column holds pickled plan partitions:
-    their records (and failures) as ARROW_SCHEMA rows."""
+def parse_plan(
+    parts: Sequence[partitions.Partition],
+) -> Callable[[Iterable[pa.RecordBatch]], Iterator[pa.RecordBatch]]:
+    """The mapInArrow function over a frame whose `seq` column numbers the partitions of a
+    plan: their records (and failures) as ARROW_SCHEMA rows. The plan goes to the executors
+    with the function (Spark sends it), so no bytes of the inputs pass through the driver."""
+    return functools.partial(_parse_numbered, tuple(parts))
+
+
+def _parse_numbered(
+    parts: tuple[partitions.Partition, ...], batches: Iterable[pa.RecordBatch]
+) -> Iterator[pa.RecordBatch]:
     for batch in batches:
-        for blob in batch.column("partition").to_pylist():
-            yield from _batches(partitions.read(pickle.loads(blob)))
+        for n in batch.column("seq").to_pylist():
+            yield from _batches(partitions.read(parts[n]))
 
 
 def parse_binary_files(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
