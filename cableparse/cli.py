@@ -78,17 +78,20 @@ MAX_SIZE_OPTION = click.option(
 )
 @click.option(
     "--engine",
-    type=click.Choice(["local", "dask"]),
+    type=click.Choice(["local", "dask", "spark"]),
     default="local",
     show_default=True,
     help="local: this machine's processes (--jobs); dask: a Dask cluster (pip install "
-    "'cableparse[dask]'), a LocalCluster of one worker a core unless --scheduler is given.",
+    "'cableparse[dask]'), a LocalCluster of one worker a core unless --scheduler is given; "
+    "spark: a Spark cluster (pip install 'cableparse[spark]'; Java), local[N] unless "
+    "--scheduler is given.",
 )
 @click.option(
     "--scheduler",
     metavar="ADDRESS",
     default=None,
-    help="The Dask scheduler to run on (tcp://host:8786); with --engine dask.",
+    help="The Dask scheduler (tcp://host:8786) or the Spark master (spark://host:7077, yarn) "
+    "to run on; with --engine dask or spark.",
 )
 def parse(
     paths: tuple[str, ...],
@@ -102,10 +105,10 @@ def parse(
 
     PATHS may be files or folders (read recursively); a Parquet dataset's folder gives its
     records as they are. Problems go to stderr as `PATH: message`; the other inputs are still
-    parsed; the exit status is 1 if any failed. With --engine dask the inputs are read in parts
-    on the cluster's workers (a cables.csv in byte ranges), PATHS may be fsspec URLs (s3://...),
-    and the output is the same; its workers write the dataset of --format parquet, so -o must
-    be a folder they all reach.
+    parsed; the exit status is 1 if any failed. With --engine dask or spark the inputs are read
+    in parts on the cluster's workers (a cables.csv in byte ranges) and the output is the same;
+    the workers write the dataset of --format parquet, so -o must be a folder they all reach.
+    With dask, PATHS may be fsspec URLs (s3://...).
 
     \b
     Examples:
@@ -114,16 +117,19 @@ def parse(
       cableparse parse ../corpus --format parquet -o corpus.parquet
       cat cable.txt | cableparse parse -
       cableparse parse cables.csv --engine dask --scheduler tcp://10.0.0.5:8786
+      cableparse parse cables.csv --engine spark --format parquet -o cables.parquet
     """
     # Loaded by the commands that read inputs only (see cableparse/__init__.py).
     from cableparse import pipeline
 
-    if scheduler is not None and engine != "dask":
-        raise click.UsageError("--scheduler is for --engine dask")
+    if scheduler is not None and engine == "local":
+        raise click.UsageError("--scheduler is for --engine dask or spark")
     if (fmt == "parquet") != (output is not None):
         raise click.UsageError("-o DIR goes with --format parquet, and only with it")
     if engine == "dask":
         _parse_on_dask(paths, fmt, output, scheduler)
+    elif engine == "spark":
+        _parse_on_spark(paths, fmt, output, scheduler)
     elif output is not None:
         runner = pipeline.LocalPool(jobs)
         failed = _write_dataset(pipeline.pairs(pipeline.read_inputs(paths), runner), output)
@@ -151,6 +157,27 @@ def _parse_on_dask(
         except (arrow.DatasetError, OSError) as exc:
             raise click.ClickException(str(exc)) from exc
     sys.exit(1 if written.failures else 0)
+
+
+def _parse_on_spark(
+    paths: tuple[str, ...], fmt: str, output: str | None, master: str | None
+) -> None:
+    try:
+        from cableparse import spark as spark_engine
+    except ImportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    with spark_engine.running(master) as session:
+        if output is None:
+            _print_records(spark_engine.records(session, paths), fmt)
+            return
+        arrow = _arrow()
+        try:
+            report = spark_engine.write_dataset(session, paths, output)
+        except (arrow.DatasetError, OSError) as exc:
+            raise click.ClickException(str(exc)) from exc
+    for failure in report.failures:
+        click.echo(str(failure), err=True)
+    sys.exit(1 if report.failures else 0)
 
 
 def _print_records(items: Iterable[dict[str, Any] | Failure], fmt: str) -> None:

@@ -14,17 +14,21 @@ number as prefix) into the dataset that `cableparse ingest DIR` loads; `out_dir`
 every executor can write (local[N], a shared file system). `parse_plan(plan)` and
 `parse_binary_files` are the functions for `mapInArrow`, for pipelines of your own.
 
-A failed input is never dropped: `read` gives it as a row whose `failure` says `PATH: reason`
-and whose record columns are null, and `write_dataset` returns the failures.
+A failed input is never dropped: `read` gives it as a row whose `failure` names the input and
+the reason (`failure.source`, `failure.message`) and whose record columns are null, and
+`write_dataset` returns the failures.
 
 This module needs pyspark (and pyarrow): `pip install 'cableparse[spark]'`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
+import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +37,7 @@ import attrs
 
 from cableparse import arrow, partitions, pipeline, sources
 from cableparse.inputs import Failure, Source
+from cableparse.model import record_json
 
 try:
     import pyarrow as pa
@@ -52,6 +57,8 @@ __all__ = [
     "parse_plan",
     "plan",
     "read",
+    "records",
+    "running",
     "write_dataset",
 ]
 
@@ -70,7 +77,8 @@ def _nullable(field: pa.Field) -> pa.Field:
 # The records' columns, as the dataset's documents table has them, and the failure of an input
 # that gave no record.
 ARROW_SCHEMA = pa.schema(
-    [_nullable(f) for f in arrow.SCHEMAS["documents"]] + [pa.field("failure", pa.string())]
+    [_nullable(f) for f in arrow.SCHEMAS["documents"]]
+    + [pa.field("failure", pa.struct([("source", pa.string()), ("message", pa.string())]))]
 )
 # Rows handed back to Spark at a time.
 BATCH = arrow.BATCH
@@ -85,6 +93,49 @@ class SparkReport:
     documents: int = 0
     partitions: int = 0
     failures: list[Failure] = attrs.Factory(list)
+
+
+@contextlib.contextmanager
+def running(master: str | None = None) -> Iterator[SparkSession]:
+    """The SparkSession of this process if one is running (a notebook's, a test's), else a new
+    one on `master` (spark://host:7077, yarn, local[4]; default local[N], N the cores), quiet
+    (no UI, Spark's log at errors only) and stopped at the end."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        yield active
+        return
+    # The executors' Python is this one, which has cableparse, unless the user chose another.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = (
+        SparkSession.builder.master(master or f"local[{os.cpu_count() or 1}]")
+        .appName("cableparse")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        yield spark
+    finally:
+        spark.stop()
+
+
+def records(
+    spark: SparkSession, paths: Paths, target_bytes: int = partitions.TARGET_BYTES
+) -> Iterator[dict[str, Any] | Failure]:
+    """The records under `paths`, or their Failures, in the order of a local parse, brought
+    back to the driver a partition at a time."""
+    # As JSON made on the executors: Spark's rows would give the provenance's maps back in
+    # another order than the record's.
+    parts = plan(spark, paths, target_bytes)
+    lines = _numbered_frame(spark, parts).mapInArrow(
+        functools.partial(_json_numbered, tuple(parts)),
+        "record string, source string, message string",
+    )
+    for row in lines.toLocalIterator(prefetchPartitions=True):
+        yield Failure(row.source, row.message) if row.record is None else json.loads(row.record)
 
 
 def plan(
@@ -110,11 +161,15 @@ def read(
     """The records under `paths` as a DataFrame, one Spark partition a plan partition, in the
     order of a local parse; an input that failed is a row with its `failure` and no record."""
     parts = plan(spark, paths, target_bytes)
+    return _numbered_frame(spark, parts).mapInArrow(parse_plan(parts), _spark_schema())
+
+
+def _numbered_frame(spark: SparkSession, parts: Sequence[partitions.Partition]) -> DataFrame:
+    """A frame of the plan's partition numbers, one Spark partition each."""
     numbers = [(n,) for n in range(len(parts))]
-    frame = spark.createDataFrame(
+    return spark.createDataFrame(
         spark.sparkContext.parallelize(numbers, max(len(numbers), 1)), "seq long"
     )
-    return frame.mapInArrow(parse_plan(parts), _spark_schema())
 
 
 def parse_plan(
@@ -197,11 +252,28 @@ def _write_partition(
     return (number, written), failures
 
 
+def _json_numbered(
+    parts: tuple[partitions.Partition, ...], batches: Iterable[pa.RecordBatch]
+) -> Iterator[pa.RecordBatch]:
+    schema = pa.schema([("record", pa.string()), ("source", pa.string()), ("message", pa.string())])
+    for batch in batches:
+        for n in batch.column("seq").to_pylist():
+            rows = [
+                {"source": r.name, "message": r.message}
+                if isinstance(r, Failure)
+                else {"record": record_json(r)}
+                for r in pipeline.records(partitions.read(parts[n]))
+            ]
+            yield pa.RecordBatch.from_pylist(rows, schema=schema)
+
+
 def _batches(items: Iterable[pipeline.Item]) -> Iterator[pa.RecordBatch]:
     rows: list[dict[str, Any]] = []
     for item in pipeline.records(items):
         rows.append(
-            {"failure": str(item)} if isinstance(item, Failure) else {**item, "failure": None}
+            {"failure": {"source": item.name, "message": item.message}}
+            if isinstance(item, Failure)
+            else {**item, "failure": None}
         )
         if len(rows) >= BATCH:
             yield pa.RecordBatch.from_pylist(rows, schema=ARROW_SCHEMA)

@@ -3,14 +3,16 @@ those of the local parse, in its order, and a failed input is reported, never dr
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from cableparse import pipeline
+from cableparse.cli import main
 from cableparse.model import record_json
 
 from .conftest import FIXTURES, SEEDS
@@ -73,14 +75,6 @@ def test_a_dataset_written_by_the_executors_holds_the_local_records(
     assert [record_json(r) for _, r in arrow.read_dataset(tmp_path / "ds")] == expected
 
 
-def _record(row: dict[str, Any]) -> dict[str, Any]:
-    # Arrow gives a map as (key, value) pairs; the record has an object there.
-    row.pop("failure")
-    for key in ("external", "field_sources", "spans"):
-        row["provenance"][key] = dict(row["provenance"][key] or ())
-    return row
-
-
 def test_read_gives_the_local_records_and_failures_as_rows(
     spark: SparkSession, tmp_path: Path
 ) -> None:
@@ -89,10 +83,24 @@ def test_read_gives_the_local_records_and_failures_as_rows(
     (broken / "empty.txt").write_bytes(b"")
     paths = [SEEDS, broken, FIXTURES / "cables-csv"]
     expected = local(paths)
-    assert any(e.startswith(f"{broken / 'empty.txt'}: ") for e in expected)
+    assert f"{broken / 'empty.txt'}: empty file" in expected
     rows = cp_spark.read(spark, paths, target_bytes=TARGET).toArrow().to_pylist()
-    got = [row["failure"] or record_json(_record(row)) for row in rows]
-    assert got == expected
+    assert len(rows) == len(expected)
+    failed = [f"{r['failure']['source']}: {r['failure']['message']}" for r in rows if r["failure"]]
+    assert failed == [f"{broken / 'empty.txt'}: empty file"]
+    assert [r["id"] for r in rows if not r["failure"]] == [
+        json.loads(e)["id"] for e in expected if e.startswith("{")
+    ]
+
+
+def test_the_command_line_gives_the_local_output(spark: SparkSession, tmp_path: Path) -> None:
+    (tmp_path / "blank.txt").write_bytes(b"  ")
+    paths = [str(SEEDS), str(tmp_path / "blank.txt"), str(FIXTURES / "cablegate-html")]
+    here = CliRunner().invoke(main, ["parse", *paths])
+    there = CliRunner().invoke(main, ["parse", *paths, "--engine", "spark"])
+    assert here.exit_code == there.exit_code == 1
+    assert there.stdout == here.stdout and there.stdout.count("\n") == 15
+    assert there.stderr == here.stderr == f"{tmp_path / 'blank.txt'}: no text, only white space\n"
 
 
 def test_a_failure_on_an_executor_is_in_the_report(spark: SparkSession, tmp_path: Path) -> None:
