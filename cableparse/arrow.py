@@ -365,7 +365,10 @@ def _rows(file: Path, table: str) -> Iterator[dict[str, Any]]:
             raise DatasetError(
                 file, f"not a cableparse {table} table (no column {', '.join(missing)})"
             )
-        for batch in reader.iter_batches(batch_size=BATCH, columns=schema.names):
+        # One thread: a batch is small, the process is one of a pool (or a cluster's worker)
+        # that has the other cores, and Arrow's threads each kept buffers of their own.
+        batches = reader.iter_batches(batch_size=BATCH, columns=schema.names, use_threads=False)
+        for batch in batches:
             # Another writer (Spark) may have stored plain strings for large ones, or dropped
             # the nullability: the values are what counts.
             yield from pa.Table.from_batches([batch]).cast(schema).to_pylist()
