@@ -94,16 +94,19 @@ class LocalPool:
         with ProcessPoolExecutor(max_workers=self.jobs, initializer=_yield_to_the_feeder) as pool:
             # The next batches are read and handed out before this one's results are taken, so
             # that the workers have work while this process reads inputs and writes results.
+            # A record made already (a dataset's) is taken here: sending it to a worker and its
+            # result back cost more than the step (an ingest of 5,000: 4.0 s of CPU, not 3.1).
             ahead: collections.deque[tuple[list[Item], Iterator[T]]] = collections.deque()
             size = 256 * self.jobs
             while True:
                 while len(ahead) < BATCHES_AHEAD and (batch := list(itertools.islice(it, size))):
-                    ahead.append((batch, pool.map(step, batch, chunksize=16)))
+                    work = [item for item in batch if not isinstance(item, Parsed)]
+                    ahead.append((batch, pool.map(step, work, chunksize=16)))
                 if not ahead:
                     return
                 batch, results = ahead.popleft()
-                for item, result in zip(batch, results, strict=True):
-                    yield source_of(item), result
+                for item in batch:
+                    yield source_of(item), step(item) if isinstance(item, Parsed) else next(results)
 
 
 def source_of(item: Item) -> Source | None:

@@ -3,6 +3,7 @@ byte for byte, and the readers a notebook uses take it as it is."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -125,6 +126,22 @@ def test_ingest_reads_a_dataset_as_records_without_parsing(dataset: Path) -> Non
     # a record that lacks what came with it (a dump's columns).
     fail = pipeline.parse_step(items[0])
     assert isinstance(fail, Failure) and "Parquet dataset" in fail.message
+
+
+def _pid(item: pipeline.Item) -> int:
+    return os.getpid()
+
+
+def test_records_made_already_stay_in_this_process_and_files_go_to_workers(
+    dataset: Path,
+) -> None:
+    parsed = list(pipeline.read_inputs([dataset]))[:3]
+    files = list(pipeline.read_inputs([SEEDS]))[:3]
+    mixed = [parsed[0], files[0], parsed[1], files[1], files[2], parsed[2]]
+    got = list(pipeline.LocalPool(jobs=2).map(_pid, mixed))
+    assert [src for src, _ in got] == [pipeline.source_of(i) for i in mixed]
+    here = [pid == os.getpid() for _, pid in got]
+    assert here == [True, False, True, False, False, True]
 
 
 def test_a_folder_of_datasets_is_read_dataset_by_dataset(pairs: list[Pair], tmp_path: Path) -> None:
