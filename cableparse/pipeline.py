@@ -23,10 +23,10 @@ from typing import Any, Protocol, TypeVar
 import attrs
 
 from cableparse.errors import ParseError
-from cableparse.inputs import Failure, Parsed, Source, is_dataset
+from cableparse.inputs import Failure, Parsed, Source
 from cableparse.model import Document
 from cableparse.parsing import or_failure, parse_source
-from cableparse.sources import iter_sources, iter_stream
+from cableparse.sources import iter_inputs, iter_stream
 from cableparse.store import IngestReport, Prepared, Sink, prepared, rows_of
 
 __all__ = [
@@ -172,27 +172,15 @@ def _rows(src: Source) -> Prepared:
 
 def read_inputs(paths: Paths) -> Iterator[Item]:
     """The documents under each path, in order, failures included; `-` is standard input, told
-    by its content like a file (a cables.csv piped in is streamed). A Parquet dataset's folder
-    (or a folder of nothing but datasets) gives its records as they are, not parsed again."""
+    by its content like a file (a cables.csv piped in is streamed). A Parquet dataset's folder,
+    given or met in a folder, gives its records as they are, not parsed again."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     for path in paths:
         if path == "-":
             yield from iter_stream(sys.stdin.buffer, "-")
-        elif datasets := _datasets(Path(path)):
-            for dataset in datasets:
-                yield from _read_dataset(dataset)
         else:
-            yield from iter_sources(path)
-
-
-def _datasets(path: Path) -> list[Path]:
-    if is_dataset(path):
-        return [path]
-    if not path.is_dir():
-        return []
-    entries = sorted(p for p in path.iterdir() if not p.name.startswith("."))
-    return entries if entries and all(is_dataset(p) for p in entries) else []
+            yield from iter_inputs(path, _read_dataset)
 
 
 def _read_dataset(path: Path) -> Iterator[Parsed | Failure]:

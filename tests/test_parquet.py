@@ -4,6 +4,7 @@ byte for byte, and the readers a notebook uses take it as it is."""
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from cableparse.archive import DB_NAME
 from cableparse.cli import main
 from cableparse.inputs import Failure, Parsed, Source
 from cableparse.model import record_json
+from cableparse.sources import iter_sources
 from cableparse.version import PARSER_VERSION
 
 from .conftest import FIXTURES, SEED_CABLE, SEEDS
@@ -144,11 +146,22 @@ def test_records_made_already_stay_in_this_process_and_files_go_to_workers(
     assert here == [True, False, True, False, False, True]
 
 
-def test_a_folder_of_datasets_is_read_dataset_by_dataset(pairs: list[Pair], tmp_path: Path) -> None:
+def test_datasets_in_a_folder_are_read_as_datasets_among_its_files(
+    pairs: list[Pair], tmp_path: Path
+) -> None:
     arrow.write_dataset([arrow.tables(pairs[:3])], tmp_path / "all" / "a.parquet")
-    arrow.write_dataset([arrow.tables(pairs[3:5])], tmp_path / "all" / "b.parquet")
-    records = list(pipeline.records(pipeline.read_inputs([tmp_path / "all"])))
-    assert records == [r for _, r in pairs[:5]]
+    arrow.write_dataset([arrow.tables(pairs[3:5])], tmp_path / "all" / "sub" / "b.parquet")
+    shutil.copy(SEED_CABLE, tmp_path / "all" / "cable.txt")
+    items = list(pipeline.read_inputs([tmp_path / "all"]))
+    # A folder's files, then its datasets, then its sub-folders, as a walk takes them.
+    assert isinstance(items[0], Source) and items[0].data == SEED_CABLE.read_bytes()
+    assert [i.record for i in items[1:] if isinstance(i, Parsed)] == [r for _, r in pairs[:5]]
+    assert len(items) == 6
+    # The library's walk of documents alone names a dataset rather than read its part files.
+    assert [str(i) for i in iter_sources(tmp_path / "all") if isinstance(i, Failure)] == [
+        f"{tmp_path / 'all' / d}: a Parquet dataset: cableparse.pipeline.read_inputs reads it"
+        for d in ("a.parquet", "sub/b.parquet")
+    ]
 
 
 def test_writing_where_a_dataset_is_already_is_refused(pairs: list[Pair], dataset: Path) -> None:
