@@ -164,6 +164,34 @@ def test_datasets_in_a_folder_are_read_as_datasets_among_its_files(
     ]
 
 
+def _loose(t: pa.DataType) -> pa.DataType:
+    """A type as Spark writes it: every field nullable, a list's item named `element`, plain
+    strings and binaries."""
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _loose(f.type)) for f in t])
+    if pa.types.is_map(t):
+        return pa.map_(t.key_type, _loose(t.item_type))
+    if pa.types.is_list(t):
+        return pa.list_(pa.field("element", _loose(t.value_type)))
+    return {pa.large_string(): pa.string(), pa.large_binary(): pa.binary()}.get(t, t)
+
+
+def test_a_dataset_another_writer_stored_reads_back_the_same(
+    pairs: list[Pair], tmp_path: Path
+) -> None:
+    for name, table in arrow.tables(pairs).items():
+        loose = pa.schema([pa.field(f.name, _loose(f.type)) for f in table.schema])
+        (tmp_path / "spark" / name).mkdir(parents=True)
+        part = tmp_path / "spark" / name / "part-00000-5e1f-c000.snappy.parquet"
+        pq.write_table(table.cast(loose).replace_schema_metadata(None), part, compression="snappy")
+        (tmp_path / "spark" / name / "_SUCCESS").touch()
+    # Articles are among the rows: their cable struct is null, and so are its fields.
+    assert {r["kind"] for _, r in pairs} == {"cable", "article"}
+    back = list(arrow.read_dataset(tmp_path / "spark"))
+    assert [r for _, r in back] == [r for _, r in pairs]
+    assert [s.data for s, _ in back] == [s.data for s, _ in pairs]
+
+
 def test_writing_where_a_dataset_is_already_is_refused(pairs: list[Pair], dataset: Path) -> None:
     with pytest.raises(arrow.DatasetError, match="already there"):
         arrow.write_dataset([arrow.tables(pairs[:1])], dataset)
