@@ -5,6 +5,10 @@ pool of worker processes; the cluster engines (cableparse.dask, cableparse.spark
 partitions and hand their results over as Parquet. Where the records go is the sink's: the
 archive (any `store.Sink`), or a stream of records for `parse` and the library.
 
+A Parquet dataset's rows come in as records made already (inputs.Parsed, from
+cableparse.arrow): the steps pass them on without parsing, and LocalPool keeps them out of its
+workers.
+
 Every input is guarded: a fault on one (a ParseError, or any exception of the parsers') comes
 out as a Failure naming the input and the problem, and the rest go on.
 """
@@ -40,6 +44,7 @@ __all__ = [
     "parse_sources",
     "read_inputs",
     "records",
+    "source_of",
 ]
 
 T = TypeVar("T")
