@@ -7,7 +7,9 @@ kept-alive connection, for the pages of --documents cables spread over the archi
 and JSON) and for search pages (a rare phrase, a common phrase, a word in a good share of
 the paragraphs, the same with facet filters), each --rounds times after one warm-up. The
 time is from the request's first byte to the answer's last, so it is the server's work plus
-a loopback round trip (well under a millisecond). Prints a table and writes JSON to --out.
+a loopback round trip (well under a millisecond). Then the same words through Archive.search
+in this process, as the yardstick of the machine's speed at that moment. Prints a table and
+writes JSON to --out.
 """
 
 from __future__ import annotations
@@ -122,6 +124,24 @@ def main() -> None:
                 f"p95 {row['p95_ms']:7.1f} ms  max {row['max_ms']:7.1f} ms"
             )
         conn.close()
+        # The same words through Archive.search (what `cableparse search` runs), in this
+        # process, at the same time: the yardstick of a search on this machine today.
+        from cableparse.archive import Archive
+
+        with Archive(args.archive, immutable=True) as archive:
+            for words in sorted({p["q"] for p in SEARCHES}):
+                archive.search(words)
+                times = []
+                for _ in range(args.rounds):
+                    start = time.perf_counter()
+                    archive.search(words)
+                    times.append((time.perf_counter() - start) * 1000)
+                name = f"Archive.search {words!r} (in process)"
+                results[name] = row = summary(times)
+                print(
+                    f"{name:62} n={row['requests']:4}  p50 {row['p50_ms']:7.1f} ms  "
+                    f"p95 {row['p95_ms']:7.1f} ms  max {row['max_ms']:7.1f} ms"
+                )
     finally:
         server.terminate()
         server.wait(timeout=30)

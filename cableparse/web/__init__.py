@@ -394,12 +394,14 @@ def _search(archive: Archive, args: dict[str, str]) -> dict[str, Any]:
                 "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
                 (terms, RANKED_AT_MOST - 1),
             ).fetchone()
+            # Unfiltered, the best `wanted` are all that is read; a filter may pass over
+            # any number of them.
             ranked = [
                 rowid
                 for (rowid,) in db.execute(
                     f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid >= ? "
-                    f"ORDER BY bm25({table}), rowid DESC",
-                    (terms, floor[0] if floor else 0),
+                    f"ORDER BY bm25({table}), rowid DESC LIMIT ?",
+                    (terms, floor[0] if floor else 0, -1 if params else wanted - len(found)),
                 )
             ]
             for start in range(0, len(ranked), CHUNK):
