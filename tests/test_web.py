@@ -297,3 +297,20 @@ def test_an_id_of_two_cables_lists_both(tmp_path: Path) -> None:
     assert '<a href="/cable/08BAKU1">BAKU-000001 (08BAKU1)</a>' in response.text
     assert '<a href="/cable/09BAKU1">BAKU-000001 (09BAKU1)</a>' in response.text
     assert get_json(client, "/cable/09BAKU1.json")["title"] == "A CABLE OF 2009"
+
+
+def test_an_unnumbered_paragraph_of_a_cable_is_cited_by_its_numbered_neighbour(
+    client: Client,
+) -> None:
+    # 72TEHRAN4789's summary comes before its ¶1 and has no number of its own: "paragraph 1"
+    # would read as ¶1.
+    page = get_json(client, "/cable/72TEHRAN4789.json")
+    summary, first = page["paragraphs"][:2]
+    assert summary["text"].startswith("SUMMARY: TERRORIST ACTIVITIES IN IRAN SEEM TO BE")
+    assert (summary["anchor"], summary["citation"]) == (
+        "s1",
+        "TEHRAN-004789 (72TEHRAN4789), the unnumbered paragraph before ¶1",
+    )
+    assert first["citation"] == "TEHRAN-004789 ¶1 (72TEHRAN4789)"
+    (hit,) = get_json(client, "/search.json?q=subsidence+vacation")["hits"]
+    assert (hit["citation"], hit["href"]) == (summary["citation"], "/cable/72TEHRAN4789#s1")

@@ -124,12 +124,33 @@ def anchor(number: int | None, seq: int) -> str:
     return f"p{number}" if number is not None else f"s{seq + 1}"
 
 
-def cite(doc_id: str, reference_id: str | None, number: int | None, seq: int) -> str:
-    """'BAKU-000433 ¶10 (09BAKU433)'; an unnumbered paragraph (an article's) by its place."""
+def cite(
+    doc_id: str,
+    reference_id: str | None,
+    number: int | None,
+    seq: int,
+    numbered_near: tuple[int | None, int | None] = (None, None),
+) -> str:
+    """'BAKU-000433 ¶10 (09BAKU433)'. An unnumbered paragraph is placed by the numbered ones
+    around it (`numbered_near`: the number before it, the number after it), so that its
+    citation never reads like another's ¶N; in a document with no numbers (an article), by
+    its place."""
     record = {"id": doc_id, "cable": {"reference_id": reference_id}}
     if number is not None:
         return render.citation(record, number)
+    before, after = numbered_near
+    if after is not None:
+        return f"{render.citation(record)}, the unnumbered paragraph before ¶{after}"
+    if before is not None:
+        return f"{render.citation(record)}, the unnumbered paragraph after ¶{before}"
     return f"{render.citation(record)}, paragraph {seq + 1}"
+
+
+def _numbered_near(numbers: list[int | None], seq: int) -> tuple[int | None, int | None]:
+    """The numbers of the nearest numbered paragraphs before and after paragraph `seq`."""
+    before = next((n for n in reversed(numbers[:seq]) if n is not None), None)
+    after = next((n for n in numbers[seq + 1 :] if n is not None), None)
+    return before, after
 
 
 def _path_of(record: dict[str, Any]) -> str:
@@ -153,6 +174,7 @@ def _document(archive: Archive, doc_id: str) -> dict[str, Any]:
     reference_id = cable.get("reference_id")
     paragraphs = []
     heading = None
+    numbers = [p["number"] for p in record["paragraphs"]]
     for seq, p in enumerate(record["paragraphs"]):
         paragraphs.append(
             {
@@ -161,7 +183,9 @@ def _document(archive: Archive, doc_id: str) -> dict[str, Any]:
                 "heading": p["heading"] if p["heading"] != heading else None,
                 "text": p["text"],
                 "anchor": anchor(p["number"], seq),
-                "citation": cite(record["id"], reference_id, p["number"], seq),
+                "citation": cite(
+                    record["id"], reference_id, p["number"], seq, _numbered_near(numbers, seq)
+                ),
             }
         )
         heading = p["heading"] or heading
@@ -431,7 +455,7 @@ def _hit(db: sqlite3.Connection, source: str, terms: str, rowid: int) -> dict[st
     if source == "paragraphs":
         row = db.execute(
             "SELECT d.id, d.kind, d.reference_id, d.title, d.date, p.number, p.seq, "
-            f"snippet(paragraphs_fts, 0, '{_HIT_START}', '{_HIT_END}', '…', 24) "
+            f"snippet(paragraphs_fts, 0, '{_HIT_START}', '{_HIT_END}', '…', 24), d.key "
             "FROM paragraphs_fts CROSS JOIN paragraphs p ON p.rowid = paragraphs_fts.rowid "
             "CROSS JOIN documents d ON d.key = p.document "
             "WHERE paragraphs_fts MATCH ? AND paragraphs_fts.rowid = ?",
@@ -440,13 +464,22 @@ def _hit(db: sqlite3.Connection, source: str, terms: str, rowid: int) -> dict[st
     else:
         row = db.execute(
             "SELECT d.id, d.kind, d.reference_id, d.title, d.date, NULL, NULL, "
-            f"highlight(documents_fts, 0, '{_HIT_START}', '{_HIT_END}') "
+            f"highlight(documents_fts, 0, '{_HIT_START}', '{_HIT_END}'), d.key "
             "FROM documents_fts CROSS JOIN documents d ON d.key = documents_fts.rowid "
             "WHERE documents_fts MATCH ? AND documents_fts.rowid = ?",
             (terms, rowid),
         ).fetchone()
-    doc_id, kind, reference_id, title, date, number, seq, snippet = row
+    doc_id, kind, reference_id, title, date, number, seq, snippet, key = row
     path = document_path(kind, doc_id, reference_id)
+    near: tuple[int | None, int | None] = (None, None)
+    if seq is not None and number is None:
+        numbers = [
+            n
+            for (n,) in db.execute(
+                "SELECT number FROM paragraphs WHERE document = ? ORDER BY seq", (key,)
+            )
+        ]
+        near = _numbered_near(numbers, seq)
     return {
         "id": doc_id,
         "kind": kind,
@@ -455,7 +488,7 @@ def _hit(db: sqlite3.Connection, source: str, terms: str, rowid: int) -> dict[st
         "date": date,
         "paragraph": number,
         "citation": (
-            cite(doc_id, reference_id, number, seq)
+            cite(doc_id, reference_id, number, seq, near)
             if seq is not None
             else render.citation({"id": doc_id, "cable": {"reference_id": reference_id}})
         ),
