@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
+from datasette.app import Datasette
 from datasette.utils.testing import TestClient as Client
 
 from cableparse import render
@@ -205,6 +206,7 @@ def test_datasette_tables_have_the_facets_and_search(client: Client) -> None:
     assert {r["id"] for r in titles["rows"]} == {"BAKU-000433", "BAKU-000450"}
     # The documents table links each id to its page.
     assert '<a href="/cable/09BAKU433">BAKU-000433</a>' in client.get("/cableparse/documents").text
+    assert 'action="/search"' in client.get("/").text
     plugins = get_json(client, "/-/plugins.json")
     assert "cableparse" in {p["name"] for p in plugins}
 
@@ -314,3 +316,15 @@ def test_an_unnumbered_paragraph_of_a_cable_is_cited_by_its_numbered_neighbour(
     assert first["citation"] == "TEHRAN-004789 ¶1 (72TEHRAN4789)"
     (hit,) = get_json(client, "/search.json?q=subsidence+vacation")["hits"]
     assert (hit["citation"], hit["href"]) == (summary["citation"], "/cable/72TEHRAN4789#s1")
+
+
+def test_a_datasette_of_another_database_is_left_as_it_is(tmp_path: Path) -> None:
+    # The plugin is installed for every Datasette of the environment.
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE t (x)")
+    client = Client(Datasette([str(other)]))
+    home = client.get("/")
+    assert home.status == 200 and 'action="/search"' not in home.text
+    assert client.get("/search?q=x").status == 404
+    assert client.get("/cable/BAKU-000433").status == 404

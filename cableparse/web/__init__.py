@@ -88,11 +88,12 @@ _local = threading.local()
 
 
 def _database(datasette: Any) -> Any:
-    """The archive's database: the one named after cableparse.db."""
+    """The archive's database: the one named after cableparse.db; None in a Datasette that
+    serves none (the plugin is installed for every Datasette of this environment)."""
     for db in datasette.databases.values():
         if db.path and Path(db.path).name == DB_NAME:
             return db
-    raise LookupError("no cableparse.db among Datasette's databases")
+    return None
 
 
 def _archive(folder: Path) -> Archive:
@@ -236,7 +237,15 @@ def _id_of(request: Any) -> str:
     return unquote(request.url_vars["id"])
 
 
+async def _no_archive(datasette: Any, request: Any) -> Response:
+    return await _error_page(
+        datasette, request, 404, "No archive", "This Datasette serves no cableparse.db."
+    )
+
+
 async def document_page(datasette: Any, request: Any) -> Response:
+    if _database(datasette) is None:
+        return await _no_archive(datasette, request)
     doc_id = _id_of(request)
     as_json = bool(request.url_vars.get("json"))
     try:
@@ -272,7 +281,9 @@ def _source(archive: Archive, doc_id: str) -> tuple[bytes, str, str]:
 async def source_page(datasette: Any, request: Any) -> Response:
     """The original bytes, as a download: a stored HTML page is not run in the archive's
     origin (attachment, nosniff, a sandbox)."""
-    doc_id = request.url_vars["id"]
+    if _database(datasette) is None:
+        return await _no_archive(datasette, request)
+    doc_id = _id_of(request)
     try:
         data, content_type, name = await _read(datasette, lambda a: _source(a, doc_id))
     except LookupFailed as exc:
@@ -532,6 +543,8 @@ def _explain_query(error: str, syntax: bool) -> str:
 
 
 async def search_page(datasette: Any, request: Any) -> Response:
+    if _database(datasette) is None:
+        return await _no_archive(datasette, request)
     args = {k: request.args.get(k) for k in request.args}
     as_json = bool(request.url_vars.get("json"))
     try:
@@ -576,6 +589,12 @@ def register_routes() -> list[tuple[str, Callable[..., Any]]]:
         (r"^/(?P<kind>cable|article)/(?P<id>[^/]+)/source$", source_page),
         (r"^/search(?P<json>\.json)?$", search_page),
     ]
+
+
+@hookimpl  # type: ignore[untyped-decorator]
+def extra_template_vars(datasette: Any) -> dict[str, bool]:
+    """Whether the home page offers the archive's search."""
+    return {"cableparse_archive": _database(datasette) is not None}
 
 
 @hookimpl  # type: ignore[untyped-decorator]
