@@ -36,7 +36,7 @@ from cableparse.version import PARSER_VERSION
 __all__ = ["DB_NAME", "Archive", "ArchiveError", "Hit", "LookupFailed", "default_location"]
 
 DB_NAME = "cableparse.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BATCH = 500
 # How long a writer waits for another one to finish its batch: first briefly without a word,
 # then, having said so (Archive's on_wait), this long before it gives up.
@@ -113,6 +113,9 @@ _SCHEMA = [
         tag TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag)",
+    # Schema 2: a document's tags without a scan of every tag (the search page's tag facet
+    # and filter; the ON DELETE CASCADE). Rows come in document order, so it grows at its end.
+    "CREATE INDEX IF NOT EXISTS tags_document ON tags(document)",
     """CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY,
         started TEXT NOT NULL,
@@ -193,9 +196,12 @@ class Archive:
         location: str | os.PathLike[str] | None = None,
         create: bool = False,
         on_wait: Callable[[str], None] | None = None,
+        immutable: bool = False,
     ):
         """`on_wait` is told, in words for a user, when a write has to wait for another
-        process that is writing to the same archive."""
+        process that is writing to the same archive. `immutable` opens it read-only as a
+        file no process changes meanwhile (SQLite's immutable=1: no locks, no WAL), the way
+        `cableparse serve` and Datasette read it."""
         self.on_wait = on_wait
         self.folder = Path(location) if location is not None else default_location()
         self.path = self.folder / DB_NAME
@@ -212,7 +218,11 @@ class Archive:
                     f"cannot create the archive folder {self.folder}: {exc}"
                 ) from exc
         try:
-            self.db = sqlite3.connect(self.path, timeout=WAIT_MS / 1000, isolation_level=None)
+            if immutable:
+                uri = f"{self.path.resolve().as_uri()}?immutable=1"
+                self.db = sqlite3.connect(uri, uri=True, isolation_level=None)
+            else:
+                self.db = sqlite3.connect(self.path, timeout=WAIT_MS / 1000, isolation_level=None)
             self.db.execute("PRAGMA foreign_keys = ON")
             self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self.db.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
@@ -257,7 +267,8 @@ class Archive:
             self.db.execute("BEGIN IMMEDIATE")
             for statement in _SCHEMA:
                 self.db.execute(statement)
-            # Migrations from older schema versions go here, one step per version.
+            # Migrations from older schema versions go here, one step per version. 1 to 2
+            # adds an index, which the statements above create where it is missing.
             self.db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -416,16 +427,18 @@ class Archive:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def resolve(self, text: str) -> dict[str, Any]:
+    def resolve(self, text: str, closest: bool = True) -> dict[str, Any]:
         """The current record a typed id names, in any of its forms, case-insensitively.
-        Raises LookupFailed with the candidates when none or several answer."""
+        Raises LookupFailed with the candidates when none or several answer; with `closest`
+        false, none without the nearest ids (a look-up of every id, for a REF line that
+        names a cable the archive does not hold)."""
         rows = self._candidates(text)
         if len(rows) == 1:
             return self._row_record(rows[0])
         if len(rows) > 1:
             names = sorted({self._label(r) for r in rows})
             raise LookupFailed(f"{text} is ambiguous: it names {len(names)} documents", names)
-        raise LookupFailed(f"no document {text}", self._closest(text))
+        raise LookupFailed(f"no document {text}", self._closest(text) if closest else [])
 
     def _candidates(self, text: str) -> list[sqlite3.Row]:
         self.db.row_factory = sqlite3.Row

@@ -565,3 +565,40 @@ def verify(archive_dir: str | None) -> None:
     )
     if problems:
         sys.exit(1)
+
+
+@main.command()
+@ARCHIVE_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+def serve(archive_dir: str | None, host: str, port: int) -> None:
+    """Read the archive in a web browser: Datasette over it, read-only, with a page for each
+    document (/cable/ID, every id form) and a search page with citations (/search).
+
+    Needs the serve extra: pip install 'cableparse[serve]'. The archive is opened immutable:
+    serve it when no ingest is writing to it.
+
+    \b
+    Examples:
+      cableparse serve                           # http://127.0.0.1:8001/
+      cableparse serve --archive ~/cablegate --port 8080
+    """
+    try:
+        from cableparse.web.serve import address, check_archive, listen, run
+    except ModuleNotFoundError as exc:
+        raise click.ClickException(
+            f"cableparse serve needs Datasette ({exc.name} is not installed): "
+            "pip install 'cableparse[serve]'"
+        ) from exc
+    try:
+        folder = check_archive(archive_dir)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        sock = listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    # Flushed at once: a script or a test waits for this line on a pipe.
+    click.echo(f"Serving {folder}/ at {address(sock)} (Ctrl-C stops)")
+    sys.stdout.flush()
+    run(folder, sock)

@@ -64,6 +64,13 @@ def document(record: dict[str, Any], paragraphs: list[dict[str, Any]], whole: bo
 
 
 def _metadata(record: dict[str, Any]) -> str:
+    rows = metadata_rows(record)
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:>{width}}: {v}" for k, v in rows if v)
+
+
+def metadata_rows(record: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """The header fields `show` prints, as (label, value) pairs; a value may be None."""
     prov = record["provenance"]
     rows: list[tuple[str, str | None]] = [("id", record["id"])]
     cable = record.get("cable")
@@ -91,8 +98,7 @@ def _metadata(record: dict[str, Any]) -> str:
         ]
         rows += [("caption", c) for c in article["captions"]]
     rows += [("source", prov["source"]), ("sha256", prov["sha256"])]
-    width = max(len(k) for k, _ in rows)
-    return "\n".join(f"{k:>{width}}: {v}" for k, v in rows if v)
+    return rows
 
 
 def summary_row(record: dict[str, Any]) -> dict[str, Any]:
