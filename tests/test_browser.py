@@ -7,7 +7,6 @@ folder; the path is printed.
 
 from __future__ import annotations
 
-import itertools
 import os
 import socket
 import subprocess
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from cableparse import pipeline
 from cableparse.archive import Archive
-from cableparse.sources import iter_sources
 
 from .conftest import FIXTURES, SEEDS
 from .ingesting import CLI
@@ -72,7 +71,7 @@ def free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser") / "archive"
     with Archive(folder, create=True) as archive:
-        report = archive.ingest(itertools.chain.from_iterable(iter_sources(p) for p in INPUTS))
+        report = pipeline.ingest(pipeline.read_inputs(INPUTS), archive)
     assert report.failed == 0
     proc = subprocess.Popen(
         [*CLI, "serve", "--archive", str(folder), "--port", str(free_port())],

@@ -4,7 +4,6 @@ an archive of the seeds, a few development cables and a cable whose REF line nam
 from __future__ import annotations
 
 import hashlib
-import itertools
 import sqlite3
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ pytest.importorskip("datasette", reason="the serve extra is not installed")
 from datasette.app import Datasette
 from datasette.utils.testing import TestClient as Client
 
-from cableparse import render
+from cableparse import pipeline, render
 from cableparse.archive import Archive
 from cableparse.cli import main
 from cableparse.sources import iter_sources
@@ -41,8 +40,8 @@ INPUTS = [
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("web") / "archive"
     with Archive(folder, create=True) as archive:
-        items = itertools.chain.from_iterable(iter_sources(p) for p in INPUTS)
-        report = archive.ingest(items, asked="web")
+        items = pipeline.read_inputs(INPUTS)
+        report = pipeline.ingest(items, archive, asked="web")
     assert (report.new, report.failed) == (9, 0)
     return check_archive(str(folder))
 
@@ -292,7 +291,7 @@ def test_an_id_of_two_cables_lists_both(tmp_path: Path) -> None:
             encoding="utf-8",
         )
     with Archive(tmp_path / "archive", create=True) as archive:
-        assert archive.ingest(iter_sources(corpus)).new == 2
+        assert pipeline.ingest(iter_sources(corpus), archive).new == 2
     client = Client(make_datasette(check_archive(str(tmp_path / "archive"))))
     response = client.get("/cable/BAKU-000001")
     assert response.status == 300
