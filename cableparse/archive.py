@@ -26,17 +26,21 @@ from cableparse.store import (
     Counts,
     Hit,
     IngestReport,
+    Link,
     LookupFailed,
     Prepared,
     Store,
+    Summary,
     identity,
+    lookup_forms,
+    reference_rows,
 )
 from cableparse.version import PARSER_VERSION
 
 __all__ = ["DB_NAME", "Archive", "ArchiveError", "Hit", "LookupFailed", "default_location"]
 
 DB_NAME = "cableparse.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BATCH = 500
 # How long a writer waits for another one to finish its batch: first briefly without a word,
 # then, having said so (Archive's on_wait), this long before it gives up.
@@ -113,6 +117,22 @@ _SCHEMA = [
         tag TEXT NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS tags_tag ON tags(tag)",
+    # A cable's REF items, one row each (schema 2). `cited_id` is the canonical id of the cited
+    # cable; it is resolved to an archived document when read (through `aliases`), so a cable
+    # ingested after the cables that cite it is found by them with nothing rewritten.
+    """CREATE TABLE IF NOT EXISTS "references" (
+        rowid INTEGER PRIMARY KEY,
+        document INTEGER NOT NULL REFERENCES documents(key) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        label TEXT,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        cited_id TEXT,
+        span_start INTEGER NOT NULL,
+        span_end INTEGER NOT NULL
+    )""",
+    'CREATE INDEX IF NOT EXISTS references_document ON "references"(document, seq)',
+    'CREATE INDEX IF NOT EXISTS references_cited ON "references"(cited_id)',
     """CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY,
         started TEXT NOT NULL,
@@ -179,6 +199,35 @@ _TITLE_SEARCH = _Search(
     "FROM documents_fts CROSS JOIN documents d ON d.key = documents_fts.rowid "
     "WHERE documents_fts MATCH ? AND documents_fts.rowid = ? AND d.current = 1",
 )
+
+
+def _filters(
+    tag: str | None, since: str | None, until: str | None, kind: str | None
+) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses (over `d`, documents) and arguments of the filters of list and
+    export."""
+    where = ["d.current = 1"]
+    args: list[Any] = []
+    if tag:
+        where.append("d.key IN (SELECT document FROM tags WHERE tag = ?)")
+        args.append(tag.upper())
+    if since:
+        where.append("d.date >= ?")
+        args.append(since)
+    if until:
+        where.append("substr(d.date, 1, 10) <= ?")
+        args.append(until)
+    if kind:
+        where.append("d.kind = ?")
+        args.append(kind)
+    return where, args
+
+
+def _summary(record: dict[str, Any]) -> Summary:
+    cable = record.get("cable") or {}
+    return Summary(
+        record["id"], cable.get("reference_id"), record["kind"], record["title"], record["date"]
+    )
 
 
 def default_location() -> Path:
@@ -257,7 +306,10 @@ class Archive:
             self.db.execute("BEGIN IMMEDIATE")
             for statement in _SCHEMA:
                 self.db.execute(statement)
-            # Migrations from older schema versions go here, one step per version.
+            # Migrations from older schema versions, one step per version; the tables new in
+            # a version were made above, empty.
+            if 0 < version < 2:
+                self._fill_references()
             self.db.execute(
                 "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION),),
@@ -267,6 +319,23 @@ class Archive:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
             raise
+
+    def _fill_references(self) -> None:
+        """Schema 1 to 2: the references of every stored cable version, from its record and
+        the text its spans index."""
+        rows = self.db.execute(
+            "SELECT key, record, text FROM documents WHERE kind = 'cable' AND json_valid(record) "
+            "AND json_array_length(record, '$.cable.references') > 0"
+        )
+        self.db.executemany(
+            'INSERT INTO "references"(document, seq, label, kind, text, cited_id, span_start, '
+            "span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (key, *row)
+                for key, record, text in rows
+                for row in reference_rows(json.loads(record), text)
+            ),
+        )
 
     def _schema_version(self) -> int:
         # One statement, so one snapshot: another process may commit the whole schema between
@@ -406,6 +475,11 @@ class Archive:
                 "INSERT INTO tags(document, tag) VALUES (?, ?)",
                 [(key, tag) for key, d in keyed for tag in d.tags],
             )
+            db.executemany(
+                'INSERT INTO "references"(document, seq, label, kind, text, cited_id, '
+                "span_start, span_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(key, *r) for key, d in keyed for r in d.references],
+            )
             # FTS5 indexes a bulk insert far faster than one row at a time.
             db.execute(
                 "INSERT INTO paragraphs_fts(rowid, text) "
@@ -466,10 +540,13 @@ class Archive:
     def _closest(self, text: str, n: int = 5) -> list[str]:
         import difflib
 
-        names = [
-            r[0] for r in self.db.execute("SELECT DISTINCT id FROM documents WHERE current = 1")
-        ]
-        return difflib.get_close_matches(text.upper(), [x.upper() for x in names], n=n, cutoff=0.5)
+        names = {
+            r[0].upper(): r[0]
+            for r in self.db.execute("SELECT DISTINCT id FROM documents WHERE current = 1")
+        }
+        # Compared in upper case, named as stored: an article's id is lower case.
+        close = difflib.get_close_matches(text.upper(), list(names), n=n, cutoff=0.5)
+        return [names[c] for c in close]
 
     def text_of(self, record: dict[str, Any]) -> str:
         """The source text a record's spans index."""
@@ -543,6 +620,81 @@ class Archive:
                 return hits[:limit]
             wanted *= 4
 
+    # ---- references ---------------------------------------------------------------
+
+    def _key(self, record: dict[str, Any]) -> int:
+        """The row of the record's current version."""
+        row = self.db.execute(
+            "SELECT key FROM documents WHERE identity = ? AND current = 1", (identity(record),)
+        ).fetchone()
+        if row is None:
+            raise LookupFailed(f"{record['id']} is not in the archive")
+        return int(row[0])
+
+    def refs(self, record: dict[str, Any]) -> list[Link]:
+        """The cable's REF items in order, each with the current documents its id names (the
+        same forms as `show`: the canonical id, which took the citing cable's year where the
+        REF line gives none)."""
+        return list(self._links(["d.key = ?"], [self._key(record)]))
+
+    def links(
+        self,
+        tag: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        kind: str | None = None,
+    ) -> Iterator[Link]:
+        """The REF items of every current cable the filters keep (those of `records`), by
+        the cable's date and id; a stream, for exports of any size."""
+        where, args = _filters(tag, since, until, kind)
+        return self._links(where, args)
+
+    def _links(self, where: list[str], args: list[Any]) -> Iterator[Link]:
+        """The REF items of the documents `where` keeps (over `d`, the citing document),
+        each resolved through `aliases` to the current documents its cited id names."""
+        sql = (
+            "SELECT r.rowid, d.id, d.reference_id, d.kind, d.title, d.date, r.label, r.kind, "
+            "r.text, r.cited_id, r.span_start, r.span_end, "
+            "t.id, t.reference_id, t.kind, t.title, t.date "
+            'FROM documents d JOIN "references" r ON r.document = d.key '
+            "LEFT JOIN aliases a ON a.alias = r.cited_id "
+            "LEFT JOIN documents t ON t.key = a.document AND t.current = 1 "
+            f"WHERE {' AND '.join(where)} "
+            "ORDER BY d.date, d.id, r.document, r.seq, t.date, t.id"
+        )
+        link: Link | None = None
+        last = 0
+        with closing(self.db.cursor()) as cur:
+            for row in cur.execute(sql, args):
+                if link is None or row[0] != last:
+                    if link is not None:
+                        yield link
+                    label, kind, text, cited_id, start, end = row[6:12]
+                    citing = Summary(*row[1:6])
+                    link = Link(citing, label, kind, text, cited_id, (start, end), ())
+                    last = row[0]
+                if row[12] is not None:
+                    link = attrs.evolve(link, cited=(*link.cited, Summary(*row[12:])))
+        if link is not None:
+            yield link
+
+    def cited_by(self, record: dict[str, Any]) -> list[Link]:
+        """The REF items of current cables that name this document in any of its id forms,
+        by the citing cable's date."""
+        forms = lookup_forms(record)
+        cited = (_summary(record),)
+        return [
+            Link(Summary(*doc), label, kind, text, cited_id, (start, end), cited)
+            for label, kind, text, cited_id, start, end, *doc in self.db.execute(
+                "SELECT r.label, r.kind, r.text, r.cited_id, r.span_start, r.span_end, "
+                "d.id, d.reference_id, d.kind, d.title, d.date "
+                'FROM "references" r JOIN documents d ON d.key = r.document AND d.current = 1 '
+                "WHERE r.cited_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY d.date IS NULL, d.date, d.id, r.seq",
+                (json.dumps(forms),),
+            )
+        ]
+
     def records(
         self,
         tag: str | None = None,
@@ -552,20 +704,7 @@ class Archive:
         limit: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Current records, by date then id, filtered; a stream, for exports of any size."""
-        where = ["d.current = 1"]
-        args: list[Any] = []
-        if tag:
-            where.append("d.key IN (SELECT document FROM tags WHERE tag = ?)")
-            args.append(tag.upper())
-        if since:
-            where.append("d.date >= ?")
-            args.append(since)
-        if until:
-            where.append("substr(d.date, 1, 10) <= ?")
-            args.append(until)
-        if kind:
-            where.append("d.kind = ?")
-            args.append(kind)
+        where, args = _filters(tag, since, until, kind)
         sql = f"SELECT d.record FROM documents d WHERE {' AND '.join(where)} ORDER BY d.date, d.id"
         if limit:
             sql += " LIMIT ?"

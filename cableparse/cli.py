@@ -201,6 +201,18 @@ def parse_para_spec(spec: str) -> list[int]:
     return out
 
 
+def resolve_or_exit(archive: Archive, doc_id: str) -> dict[str, Any]:
+    """The record an id names, or exit status 2 with the candidates or the closest ids."""
+    try:
+        return archive.resolve(doc_id)
+    except LookupFailed as exc:
+        click.echo(f"cableparse: {exc}", err=True)
+        if exc.candidates:
+            label = "candidates" if "ambiguous" in str(exc) else "closest ids"
+            click.echo(f"{label}: " + ", ".join(exc.candidates), err=True)
+        sys.exit(2)
+
+
 @main.command()
 @click.argument("doc_id", metavar="ID")
 @ARCHIVE_OPTION
@@ -210,6 +222,10 @@ def parse_para_spec(spec: str) -> list[int]:
     "--raw", is_flag=True, help="Print the original source text (or the paragraph's span)."
 )
 @click.option("--versions", is_flag=True, help="List the stored versions and their sources.")
+@click.option(
+    "--refs", is_flag=True, help="List the cable's references and what the archive holds of them."
+)
+@click.option("--cited-by", is_flag=True, help="List the cables whose REF lines name this one.")
 def show(
     doc_id: str,
     archive_dir: str | None,
@@ -217,6 +233,8 @@ def show(
     as_json: bool,
     raw: bool,
     versions: bool,
+    refs: bool,
+    cited_by: bool,
 ) -> None:
     """Show a document by its id, in any form: BAKU-000433, 09BAKU433, 09baku000433, BAKU 433.
 
@@ -226,16 +244,17 @@ def show(
       cableparse show 09baku433                  # the whole cable
       cableparse show 09BAKU433 --para 3-5 --raw # the exact source text of 3 to 5
       cableparse show 09BAKU433 --json           # the stored record
+      cableparse show 09BAKU139 --refs           # the cables it answers, with their titles
+      cableparse show 09BAKU139 --cited-by       # the later cables that cite it, by date
     """
     with open_archive(archive_dir) as archive:
-        try:
-            record = archive.resolve(doc_id)
-        except LookupFailed as exc:
-            click.echo(f"cableparse: {exc}", err=True)
-            if exc.candidates:
-                label = "candidates" if "ambiguous" in str(exc) else "closest ids"
-                click.echo(f"{label}: " + ", ".join(exc.candidates), err=True)
-            sys.exit(2)
+        record = resolve_or_exit(archive, doc_id)
+        if refs or cited_by:
+            if refs:
+                click.echo(render.links(record, archive.refs(record), cited_by=False), nl=False)
+            if cited_by:
+                click.echo(render.links(record, archive.cited_by(record), cited_by=True), nl=False)
+            return
         if versions:
             for v in archive.versions(record):
                 mark = "current" if v["current"] else "older"
@@ -365,6 +384,11 @@ def list_(
     "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
 )
 @click.option(
+    "--references",
+    is_flag=True,
+    help="Export the references table instead: one row per REF item, resolved.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.File("w", encoding="utf-8"),
@@ -378,17 +402,33 @@ def export(
     until: str | None,
     kind: str | None,
     fmt: str,
+    references: bool,
     output: Any,
 ) -> None:
     """Export the records: jsonl (the record of docs/record.md, one per line) or csv (one row
     per paragraph, for spreadsheets, pandas and R).
 
+    With --references, the references table instead: one row (or JSON object) per REF item
+    of the cables kept, with the canonical id it cites and the archived document that id
+    names (empty where the archive does not hold it).
+
     \b
     Examples:
       cableparse export --format jsonl -o all.jsonl
       cableparse export --format csv --tag PREL -o prel.csv
+      cableparse export --references --format csv -o references.csv
     """
     with open_archive(archive_dir) as archive:
+        if references:
+            rows = (render.reference_row(link) for link in archive.links(tag, since, until, kind))
+            if fmt == "jsonl":
+                for row in rows:
+                    output.write(record_json(row) + "\n")
+            else:
+                writer = csv.DictWriter(output, fieldnames=render.REFERENCE_FIELDS)
+                writer.writeheader()
+                writer.writerows(rows)
+            return
         records = archive.records(tag, since, until, kind)
         if fmt == "jsonl":
             for record in records:
