@@ -8,8 +8,8 @@ Steps, each a separate process so that peak memory is its own:
   `cableparse parse --jobs 1` over the same folder: cables/s, MB/s, and their ratio;
 - `cableparse parse --jobs 2`: the speed-up over one job;
 - `cableparse ingest` of the folder (and of a cables.csv with --csv FILE) into a fresh archive;
-- `show ID --para N`, `search`, `show --refs` and `show --cited-by` latency inside the process
-  (interpreter start-up apart).
+- `show ID --para N`, `search`, `show --refs`, `show --cited-by` and `related` latency inside
+  the process (interpreter start-up apart).
 Wall time, CPU time and peak RSS come from the operating system (os.wait4 of each child).
 """
 
@@ -69,7 +69,7 @@ SEARCHES = ("Lachin corridor", "military cooperation", "terrorism")
 def latency(archive: Path, doc_id: str) -> dict[str, Any]:
     """Median times of the look-ups inside one process, after a warm-up, with the number of
     paragraphs each search matches. --refs is timed on the cable with the most references,
-    --cited-by on the archived cable cited most often."""
+    --cited-by on the archived cable cited most often, related on `doc_id`."""
     code = f"""
 import json, statistics, time
 from cableparse.archive import Archive
@@ -105,6 +105,9 @@ if cited:
     rec = a.resolve(cited[0])
     result["cited_by_ms " + cited[0]] = t(lambda: a.cited_by(rec))
     result["cited_by " + cited[0]] = len(a.cited_by(rec))
+rec = a.resolve({doc_id!r})
+result["related_ms " + {doc_id!r}] = t(lambda: a.related(rec), n=10)
+result["related_article_ms " + {doc_id!r}] = t(lambda: a.related(rec, kind="article"), n=10)
 print(json.dumps(result))
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)

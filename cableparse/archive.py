@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from cableparse import ids
+from cableparse import ids, related
 from cableparse.inputs import Source
 from cableparse.store import (
     ArchiveError,
@@ -29,6 +29,7 @@ from cableparse.store import (
     Link,
     LookupFailed,
     Prepared,
+    Related,
     Store,
     Summary,
     identity,
@@ -199,6 +200,18 @@ _TITLE_SEARCH = _Search(
     "FROM documents_fts CROSS JOIN documents d ON d.key = documents_fts.rowid "
     "WHERE documents_fts MATCH ? AND documents_fts.rowid = ? AND d.current = 1",
 )
+
+
+# `related` ranks (bm25 over an any-of query, which costs about 10 µs a paragraph) at most
+# this many paragraphs: the most recently stored of those that match.
+RELATED_RANKED_AT_MOST = 2_000
+# See Archive._distinctive: a term in more than this share of the paragraphs counted (at
+# least DF_LEAST of them) is no name or place, and its long list of rows in the index would
+# cost bm25 more than the whole look-up may take.
+DF_WINDOW = 100_000
+DF_SHARE = 0.005
+DF_LEAST = 200
+TERMS_COUNTED = 40
 
 
 def _filters(
@@ -620,7 +633,7 @@ class Archive:
                 return hits[:limit]
             wanted *= 4
 
-    # ---- references ---------------------------------------------------------------
+    # ---- references and related documents ---------------------------------------------------
 
     def _key(self, record: dict[str, Any]) -> int:
         """The row of the record's current version."""
@@ -694,6 +707,116 @@ class Archive:
                 (json.dumps(forms),),
             )
         ]
+
+    def related(
+        self,
+        record: dict[str, Any],
+        kind: str | None = None,
+        days: int | None = None,
+        limit: int = 10,
+    ) -> list[Related]:
+        """The current documents most about the same events as this one, best first: the
+        paragraphs that match any of its most distinctive terms (the RELATED_RANKED_AT_MOST
+        most recently stored of them), scored by bm25, summed by document and weighted by
+        closeness in date (cableparse/related.py). `kind` keeps one kind, `days` the
+        documents dated within that many days of this one."""
+        key = self._key(record)
+        terms = self._distinctive(key, record)
+        if not terms or limit <= 0:
+            return []
+        query = related.fts_query(terms)
+        floor = self.db.execute(
+            _PARAGRAPH_SEARCH.floor, (query, RELATED_RANKED_AT_MOST - 1)
+        ).fetchone()
+        scores: dict[int, float] = {}
+        matched: dict[int, list[int]] = {}
+        for document, rowid, score in self.db.execute(
+            "SELECT p.document, p.rowid, -bm25(paragraphs_fts) FROM paragraphs_fts "
+            "CROSS JOIN paragraphs p ON p.rowid = paragraphs_fts.rowid "
+            "WHERE paragraphs_fts MATCH ? AND paragraphs_fts.rowid >= ?",
+            (query, floor[0] if floor else 0),
+        ):
+            if document != key:
+                scores[document] = scores.get(document, 0.0) + score
+                matched.setdefault(document, []).append(rowid)
+        found = self._weighed(scores, record, kind, days, limit)
+        out = []
+        for score, apart, row in found:
+            # The terms of the query in the paragraphs that matched it: what this document
+            # was found by.
+            shared: set[str] = set()
+            for (text,) in self.db.execute(
+                "SELECT text FROM paragraphs WHERE rowid IN (SELECT value FROM json_each(?))",
+                (json.dumps(matched[row[0]]),),
+            ):
+                shared.update(related.tokens(text))
+            kept = tuple(t for t in terms if t in shared)
+            out.append(Related(Summary(*row[1:]), score, kept, apart))
+        return out
+
+    def _distinctive(self, key: int, record: dict[str, Any]) -> list[str]:
+        """The document's QUERY_TERMS most distinctive terms, by tf-idf among its
+        TERMS_COUNTED likeliest (below). A term's rarity is counted among the last DF_WINDOW
+        paragraphs stored (the whole index of a smaller archive); a term found in more than
+        DF_SHARE of them is left out (it is counted only that far), and so is one no other
+        paragraph has, which finds nothing."""
+        own = self.db.execute(
+            "SELECT rowid, text FROM paragraphs WHERE document = ?", (key,)
+        ).fetchall()
+        tf = related.candidate_terms([record["title"] or "", *(t for _, t in own)])
+        last = self.db.execute("SELECT coalesce(max(rowid), 0) FROM paragraphs").fetchone()[0]
+        floor = max(0, last - DF_WINDOW)
+        common = max(DF_LEAST, int((last - floor) * DF_SHARE))
+        in_window = [set(related.tokens(t)) for rowid, t in own if rowid > floor]
+        scored = []
+        # Each count costs a seek in every segment of the index (0.4 ms on an archive of
+        # Cablegate's size), so only the likeliest terms are counted: the most repeated, then
+        # the longest (names and places recur in a text; a rare word is seldom short).
+        likeliest = sorted(tf.items(), key=lambda t: (-t[1], -len(t[0]), t[0]))
+        for term, count in likeliest[:TERMS_COUNTED]:
+            (df,) = self.db.execute(
+                "SELECT count(*) FROM (SELECT 1 FROM paragraphs_fts WHERE paragraphs_fts "
+                "MATCH ? AND rowid > ? LIMIT ?)",
+                (related.fts_query([term]), floor, common),
+            ).fetchone()
+            if df >= common or df <= sum(term in words for words in in_window):
+                continue
+            scored.append((related.weight(count, df, last - floor), term))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return [term for _, term in scored[: related.QUERY_TERMS]]
+
+    def _weighed(
+        self,
+        scores: dict[int, float],
+        record: dict[str, Any],
+        kind: str | None,
+        days: int | None,
+        limit: int,
+    ) -> list[tuple[float, int | None, tuple[Any, ...]]]:
+        """The `limit` best current documents that pass the filters, their scores weighted
+        by closeness in date, best first, each as (score, days apart, documents row). The
+        weight is at most 1, so the documents are read best score first, a hundred at a
+        time, until the next one's score cannot beat the last of the best so far."""
+        ranked = sorted(scores, key=lambda k: -scores[k])
+        best: list[tuple[float, int | None, tuple[Any, ...]]] = []
+        for start in range(0, len(ranked), 100):
+            keys = ranked[start : start + 100]
+            if len(best) >= limit and scores[keys[0]] <= best[limit - 1][0]:
+                break
+            for row in self.db.execute(
+                "SELECT key, id, reference_id, kind, title, date FROM documents "
+                "WHERE current = 1 AND key IN (SELECT value FROM json_each(?))",
+                (json.dumps(keys),),
+            ):
+                if kind is not None and row[3] != kind:
+                    continue
+                apart = related.days_apart(record["date"], row[5])
+                if days is not None and (apart is None or apart > days):
+                    continue
+                best.append((scores[row[0]] * related.closeness(apart), apart, row))
+            best.sort(key=lambda b: (-b[0], b[2][1]))
+            del best[limit:]
+        return best
 
     def records(
         self,

@@ -324,6 +324,44 @@ def search(query: str, archive_dir: str | None, limit: int) -> None:
         click.echo(f"no hits for {query!r}", err=True)
 
 
+@main.command()
+@click.argument("doc_id", metavar="ID")
+@ARCHIVE_OPTION
+@click.option(
+    "--kind", type=click.Choice(["cable", "article"]), default=None, help="Only this kind."
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Only documents dated within N days of this one.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=10, show_default=True, help="At most this many."
+)
+def related(
+    doc_id: str, archive_dir: str | None, kind: str | None, days: int | None, limit: int
+) -> None:
+    """The documents most about the same events as ID: a cable's articles, an article's
+    cables, cables near a cable.
+
+    Ranked by the full-text index (bm25) over ID's most distinctive terms (names, places,
+    rare words; not stop words), weighted by closeness in date: a year apart halves a
+    score. Each comes with why: the terms it shares with ID and the days between them.
+
+    \b
+    Examples:
+      cableparse related BAKU-000433                    # what else is about these events
+      cableparse related 09BAKU433 --kind article       # the press on this cable's events
+      cableparse related 09BAKU433 --kind cable --days 90
+    """
+    with open_archive(archive_dir) as archive:
+        record = resolve_or_exit(archive, doc_id)
+        found = archive.related(record, kind=kind, days=days, limit=limit)
+    click.echo(render.related(record, found), nl=False)
+
+
 FILTERS = [
     click.option("--tag", default=None, help="Only cables with this TAGS entry (e.g. PREL)."),
     click.option("--since", default=None, metavar="YYYY-MM-DD", help="Dated on or after."),

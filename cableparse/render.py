@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from cableparse.store import Link, Summary
+from cableparse.store import Link, Related, Summary
 
 SUMMARY_FIELDS = ["id", "reference_id", "kind", "date", "classification", "title"]
 PARAGRAPH_FIELDS = [
@@ -171,6 +171,19 @@ def links(record: dict[str, Any], found: list[Link], cited_by: bool) -> str:
             lines.extend(f"      {_described(doc)}" for doc in link.cited)
         elif link.cited_id:
             lines.append("      not in the archive")
+    return "\n".join(lines) + "\n"
+
+
+def related(record: dict[str, Any], found: list[Related]) -> str:
+    """`related`: best first, each with the terms it shares and the days between."""
+    name = citation(record)
+    if not found:
+        return f"nothing in the archive is related to {name}\n"
+    lines = [f"related to {name}:"]
+    for n, r in enumerate(found, 1):
+        apart = "date unknown" if r.days is None else f"{r.days} days apart"
+        lines.append(f"{n:3}. {r.document.kind:7} {_described(r.document)}")
+        lines.append(f"       score {r.score:.1f}; {apart}; shares: {', '.join(r.terms) or '-'}")
     return "\n".join(lines) + "\n"
 
 

@@ -108,6 +108,17 @@ class Link:
     cited: tuple[Summary, ...]
 
 
+@attrs.frozen
+class Related:
+    """A document found related to another: its score (higher is closer), the query terms it
+    shares with the other, and the days between the two (None where a date is unknown)."""
+
+    document: Summary
+    score: float
+    terms: tuple[str, ...]
+    days: int | None
+
+
 def identity(record: dict[str, Any]) -> str:
     """What makes two records versions of one document: a cable's reference id (or its id
     and date when the year is unknown), an article's id."""
@@ -290,6 +301,16 @@ class Store(Sink, Protocol):
         kind: str | None = None,
     ) -> Iterator[Link]:
         """The REF items of every current cable the filters keep, resolved as `refs` does."""
+        ...
+
+    def related(
+        self,
+        record: dict[str, Any],
+        kind: str | None = None,
+        days: int | None = None,
+        limit: int = 10,
+    ) -> list[Related]:
+        """The current documents most about the same events, best first."""
         ...
 
     def records(
