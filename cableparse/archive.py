@@ -133,7 +133,11 @@ _SCHEMA = [
         span_end INTEGER NOT NULL
     )""",
     'CREATE INDEX IF NOT EXISTS references_document ON "references"(document, seq)',
-    'CREATE INDEX IF NOT EXISTS references_cited ON "references"(cited_id)',
+    # `cited_by` reads the rows of one cited id, which are stored far apart (each written with
+    # its citing cable): an index that holds them whole reads them in one run of pages (4.5
+    # against 34 ms for a cable cited 5,983 times).
+    'CREATE INDEX IF NOT EXISTS references_cited ON "references"'
+    "(cited_id, document, seq, label, kind, text, span_start, span_end)",
     """CREATE TABLE IF NOT EXISTS runs (
         id INTEGER PRIMARY KEY,
         started TEXT NOT NULL,
