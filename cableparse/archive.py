@@ -555,15 +555,39 @@ class Archive:
         return record
 
     def _closest(self, text: str, n: int = 5) -> list[str]:
+        """Stored ids near a typed one that names nothing: for a cable's id, the nearest
+        serials of its station; else the ids it begins and those that read alike, among the
+        ids sharing its first three characters. Both go through an index: comparing with
+        every id of an archive of Cablegate's size took 8 s."""
         import difflib
 
+        parsed = ids.split_id(text)
+        if parsed is not None:
+            _, station, serial = parsed
+            near = self.db.execute(
+                "SELECT id FROM documents WHERE station = ? AND current = 1 GROUP BY id "
+                "ORDER BY min(abs(serial - ?)), id LIMIT ?",
+                (station, serial, n),
+            ).fetchall()
+            if near:
+                return [r[0] for r in near]
+        head = text.strip()[:3]
+        if not head:
+            return []
         names = {
             r[0].upper(): r[0]
-            for r in self.db.execute("SELECT DISTINCT id FROM documents WHERE current = 1")
+            for r in self.db.execute(
+                "SELECT DISTINCT id FROM documents WHERE id COLLATE NOCASE >= ? "
+                "AND id COLLATE NOCASE < ? AND current = 1",
+                (head, head + "\U0010ffff"),
+            )
         }
-        # Compared in upper case, named as stored: an article's id is lower case.
-        close = difflib.get_close_matches(text.upper(), list(names), n=n, cutoff=0.5)
-        return [names[c] for c in close]
+        # Compared in upper case, named as stored: an article's id is lower case. Ids that
+        # the text begins (an article's slug cut short) come first.
+        typed = text.strip().upper()
+        begun = sorted(k for k in names if k.startswith(typed))
+        close = difflib.get_close_matches(typed, list(names), n=n, cutoff=0.5)
+        return [names[c] for c in dict.fromkeys([*begun, *close])][:n]
 
     def text_of(self, record: dict[str, Any]) -> str:
         """The source text a record's spans index."""

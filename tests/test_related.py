@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from cableparse import pipeline, related
-from cableparse.archive import Archive
+from cableparse.archive import Archive, LookupFailed
 from cableparse.cli import main
 
 from .conftest import FIXTURES, SEEDS
@@ -110,3 +110,25 @@ def test_a_redaction_is_no_distinctive_term(archive_dir: Path) -> None:
     with Archive(archive_dir) as archive:
         found = archive.related(archive.resolve("09YEREVAN20"), limit=20)
     assert found and not any("xxxx" in t for r in found for t in r.terms)
+
+
+def test_a_document_alone_in_its_archive_has_nothing_related(tmp_path: Path) -> None:
+    with Archive(tmp_path / "archive", create=True) as archive:
+        pipeline.ingest(pipeline.read_inputs([str(SEEDS / "002_304b85bcb573f93c.txt")]), archive)
+        assert archive.related(archive.resolve("BAKU-000433")) == []
+    result = CliRunner().invoke(
+        main, ["related", "BAKU-000433", "--archive", str(tmp_path / "archive")]
+    )
+    assert result.exit_code == 0
+    assert result.output == "nothing in the archive is related to BAKU-000433 (09BAKU433)\n"
+
+
+def test_an_unknown_id_names_the_ids_near_it(archive_dir: Path) -> None:
+    with Archive(archive_dir) as archive:
+        with pytest.raises(LookupFailed) as cut_short:
+            archive.resolve("u-s-refuses-arms")
+        assert cut_short.value.candidates[0] == "u-s-refuses-arms-deal-with-azerbaijan-e117b706"
+        with pytest.raises(LookupFailed) as serial:
+            archive.resolve("BAKU 140")
+        # The station's nearest serials: BAKU 139 (09BAKU139), then BAKU 433 (the seed).
+        assert serial.value.candidates == ["BAKU-000139", "BAKU-000433"]
