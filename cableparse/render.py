@@ -181,7 +181,7 @@ def related(record: dict[str, Any], found: list[Related]) -> str:
         return f"nothing in the archive is related to {name}\n"
     lines = [f"related to {name}:"]
     for n, r in enumerate(found, 1):
-        apart = "date unknown" if r.days is None else f"{r.days} days apart"
+        apart = "date unknown" if r.days is None else f"{r.days} day{'s' * (r.days != 1)} apart"
         lines.append(f"{n:3}. {r.document.kind:7} {_described(r.document)}")
         lines.append(f"       score {r.score:.1f}; {apart}; shares: {', '.join(r.terms) or '-'}")
     return "\n".join(lines) + "\n"
