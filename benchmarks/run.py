@@ -1,14 +1,15 @@
 """The speed benchmark: parse, ingest, show and search on a generated corpus, in one run.
 
     python benchmarks/run.py [--count 10000] [--work DIR] [--out benchmarks/out/results.json]
-    python benchmarks/run.py --latency-only ARCHIVE   (show and search on a big archive)
+    python benchmarks/run.py --latency-only ARCHIVE   (look-ups on a big archive)
 
 Steps, each a separate process so that peak memory is its own:
 - the yardstick (../shared/bench/regex_yardstick.py, a regex reader of header fields) and
   `cableparse parse --jobs 1` over the same folder: cables/s, MB/s, and their ratio;
 - `cableparse parse --jobs 2`: the speed-up over one job;
 - `cableparse ingest` of the folder (and of a cables.csv with --csv FILE) into a fresh archive;
-- `show ID --para N` and `search` latency inside the process (interpreter start-up apart).
+- `show ID --para N`, `search`, `show --refs`, `show --cited-by` and `related` latency inside
+  the process (interpreter start-up apart).
 Wall time, CPU time and peak RSS come from the operating system (os.wait4 of each child).
 """
 
@@ -65,9 +66,10 @@ def rates(step: dict[str, float], count: int, size: int) -> dict[str, float]:
 SEARCHES = ("Lachin corridor", "military cooperation", "terrorism")
 
 
-def latency(archive: Path, doc_id: str) -> dict[str, float]:
-    """Median times of show and search inside one process, after a warm-up, with the number
-    of paragraphs each search matches."""
+def latency(archive: Path, doc_id: str) -> dict[str, Any]:
+    """Median times of the look-ups inside one process, after a warm-up, with the number of
+    paragraphs each search matches. --refs is timed on the cable with the most references,
+    --cited-by on the archived cable cited most often, related on `doc_id`."""
     code = f"""
 import json, statistics, time
 from cableparse.archive import Archive
@@ -88,10 +90,28 @@ for q in {SEARCHES!r}:
     result["matches " + q] = a.db.execute(
         "SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH ?", (terms,)
     ).fetchone()[0]
+(most_refs,) = a.db.execute(
+    'SELECT d.id FROM "references" r JOIN documents d ON d.key = r.document '
+    "WHERE d.current = 1 GROUP BY r.document ORDER BY count(*) DESC, d.key LIMIT 1"
+).fetchone()
+cited = a.db.execute(
+    'SELECT r.cited_id FROM "references" r JOIN aliases s ON s.alias = r.cited_id '
+    "GROUP BY r.cited_id ORDER BY count(*) DESC LIMIT 1"
+).fetchone()
+rec = a.resolve(most_refs)
+result["refs_ms " + most_refs] = t(lambda: a.refs(rec))
+result["refs " + most_refs] = len(a.refs(rec))
+if cited:
+    rec = a.resolve(cited[0])
+    result["cited_by_ms " + cited[0]] = t(lambda: a.cited_by(rec))
+    result["cited_by " + cited[0]] = len(a.cited_by(rec))
+rec = a.resolve({doc_id!r})
+result["related_ms " + {doc_id!r}] = t(lambda: a.related(rec), n=10)
+result["related_article_ms " + {doc_id!r}] = t(lambda: a.related(rec, kind="article"), n=10)
 print(json.dumps(result))
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    result: dict[str, float] = json.loads(out.stdout)
+    result: dict[str, Any] = json.loads(out.stdout)
     return result
 
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from cableparse.inputs import Source, is_dataset
 from cableparse.model import SCHEMA
+from cableparse.render import REFERENCE_FIELDS
 
 try:
     import pyarrow as pa
@@ -45,6 +46,7 @@ __all__ = [
     "table_batches",
     "tables",
     "write_dataset",
+    "write_references",
 ]
 
 TABLES = ("documents", "paragraphs", "sources")
@@ -283,6 +285,30 @@ def write_dataset(
     finally:
         for writer in writers.values():
             writer.close()
+    return written
+
+
+# The archive's references table as `export --format parquet` writes it beside the dataset
+# (render.REFERENCE_FIELDS, resolved when exported): one row a REF item of a cable.
+REFERENCES = pa.schema(
+    [(name, _int if name in ("span_start", "span_end") else _str) for name in REFERENCE_FIELDS],
+    metadata={"cableparse.schema": SCHEMA, "cableparse.table": "references"},
+)
+
+
+def write_references(rows: Iterable[dict[str, Any]], out_dir: str | Path) -> int:
+    """Write the references table's rows as `out_dir/references/part-00000.parquet`, a batch
+    at a time; returns the rows written. A references table already there is an error."""
+    folder = Path(out_dir) / "references"
+    if folder.exists() and any(folder.iterdir()):
+        raise DatasetError(folder, "already there; write the dataset to a new folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    written = 0
+    it = iter(rows)
+    with pq.ParquetWriter(folder / "part-00000.parquet", REFERENCES, compression="zstd") as w:
+        while batch := list(itertools.islice(it, BATCH)):
+            w.write_table(pa.Table.from_pylist(batch, schema=REFERENCES))
+            written += len(batch)
     return written
 
 

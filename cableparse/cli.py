@@ -218,6 +218,15 @@ def _write_dataset(items: Iterable[tuple[Source, dict[str, Any]] | Failure], out
     return failed
 
 
+def _write_references(rows: Iterable[dict[str, Any]], out: str) -> None:
+    """The references table as `references/` of a dataset's folder (arrow.write_references)."""
+    arrow = _arrow()
+    try:
+        arrow.write_references(rows, out)
+    except (arrow.DatasetError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 def _arrow() -> ModuleType:
     try:
         from cableparse import arrow
@@ -334,6 +343,18 @@ def parse_para_spec(spec: str) -> list[int]:
     return out
 
 
+def resolve_or_exit(archive: Archive, doc_id: str) -> dict[str, Any]:
+    """The record an id names, or exit status 2 with the candidates or the closest ids."""
+    try:
+        return archive.resolve(doc_id)
+    except LookupFailed as exc:
+        click.echo(f"cableparse: {exc}", err=True)
+        if exc.candidates:
+            label = "candidates" if "ambiguous" in str(exc) else "closest ids"
+            click.echo(f"{label}: " + ", ".join(exc.candidates), err=True)
+        sys.exit(2)
+
+
 @main.command()
 @click.argument("doc_id", metavar="ID")
 @ARCHIVE_OPTION
@@ -343,6 +364,10 @@ def parse_para_spec(spec: str) -> list[int]:
     "--raw", is_flag=True, help="Print the original source text (or the paragraph's span)."
 )
 @click.option("--versions", is_flag=True, help="List the stored versions and their sources.")
+@click.option(
+    "--refs", is_flag=True, help="List the cable's references and what the archive holds of them."
+)
+@click.option("--cited-by", is_flag=True, help="List the cables whose REF lines name this one.")
 def show(
     doc_id: str,
     archive_dir: str | None,
@@ -350,6 +375,8 @@ def show(
     as_json: bool,
     raw: bool,
     versions: bool,
+    refs: bool,
+    cited_by: bool,
 ) -> None:
     """Show a document by its id, in any form: BAKU-000433, 09BAKU433, 09baku000433, BAKU 433.
 
@@ -359,16 +386,17 @@ def show(
       cableparse show 09baku433                  # the whole cable
       cableparse show 09BAKU433 --para 3-5 --raw # the exact source text of 3 to 5
       cableparse show 09BAKU433 --json           # the stored record
+      cableparse show 09BAKU139 --refs           # the cables it answers, with their titles
+      cableparse show 09BAKU139 --cited-by       # the later cables that cite it, by date
     """
     with open_archive(archive_dir) as archive:
-        try:
-            record = archive.resolve(doc_id)
-        except LookupFailed as exc:
-            click.echo(f"cableparse: {exc}", err=True)
-            if exc.candidates:
-                label = "candidates" if "ambiguous" in str(exc) else "closest ids"
-                click.echo(f"{label}: " + ", ".join(exc.candidates), err=True)
-            sys.exit(2)
+        record = resolve_or_exit(archive, doc_id)
+        if refs or cited_by:
+            if refs:
+                click.echo(render.links(record, archive.refs(record), cited_by=False), nl=False)
+            if cited_by:
+                click.echo(render.links(record, archive.cited_by(record), cited_by=True), nl=False)
+            return
         if versions:
             for v in archive.versions(record):
                 mark = "current" if v["current"] else "older"
@@ -438,6 +466,44 @@ def search(query: str, archive_dir: str | None, limit: int) -> None:
         click.echo(f"no hits for {query!r}", err=True)
 
 
+@main.command()
+@click.argument("doc_id", metavar="ID")
+@ARCHIVE_OPTION
+@click.option(
+    "--kind", type=click.Choice(["cable", "article"]), default=None, help="Only this kind."
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Only documents dated within N days of this one.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=10, show_default=True, help="At most this many."
+)
+def related(
+    doc_id: str, archive_dir: str | None, kind: str | None, days: int | None, limit: int
+) -> None:
+    """The documents most about the same events as ID: a cable's articles, an article's
+    cables, cables near a cable.
+
+    Ranked by the full-text index (bm25) over ID's most distinctive terms (names, places,
+    rare words; not stop words), weighted by closeness in date: a year apart halves a
+    score. Each comes with why: the terms it shares with ID and the days between them.
+
+    \b
+    Examples:
+      cableparse related BAKU-000433                    # what else is about these events
+      cableparse related 09BAKU433 --kind article       # the press on this cable's events
+      cableparse related 09BAKU433 --kind cable --days 90
+    """
+    with open_archive(archive_dir) as archive:
+        record = resolve_or_exit(archive, doc_id)
+        found = archive.related(record, kind=kind, days=days, limit=limit)
+    click.echo(render.related(record, found), nl=False)
+
+
 FILTERS = [
     click.option("--tag", default=None, help="Only cables with this TAGS entry (e.g. PREL)."),
     click.option("--since", default=None, metavar="YYYY-MM-DD", help="Dated on or after."),
@@ -502,6 +568,11 @@ def list_(
     show_default=True,
 )
 @click.option(
+    "--references",
+    is_flag=True,
+    help="Export the references table instead: one row per REF item, resolved.",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(path_type=str),
@@ -515,27 +586,51 @@ def export(
     until: str | None,
     kind: str | None,
     fmt: str,
+    references: bool,
     output: str,
 ) -> None:
     """Export the records: jsonl (the record of docs/record.md, one per line), csv (one row
     per paragraph, for spreadsheets, pandas and R) or parquet (a dataset of the records, their
     paragraphs and their sources' bytes, which `ingest` loads into another archive).
 
+    With --references, the references table instead: one row (or JSON object) per REF item
+    of the cables kept, with the canonical id it cites and the archived document that id
+    names (empty where the archive does not hold it).
+
     \b
     Examples:
       cableparse export --format jsonl -o all.jsonl
       cableparse export --format csv --tag PREL -o prel.csv
       cableparse export --format parquet -o archive.parquet
+      cableparse export --references --format csv -o references.csv
     """
     if fmt == "parquet" and output == "-":
         raise click.UsageError("--format parquet writes a folder: give it with -o DIR")
     with open_archive(archive_dir) as archive:
+        if references:
+            rows = (render.reference_row(link) for link in archive.links(tag, since, until, kind))
+            if fmt == "parquet":
+                _write_references(rows, output)
+                return
+            with click.open_file(output, "w", encoding="utf-8") as out:
+                if fmt == "jsonl":
+                    for row in rows:
+                        out.write(record_json(row) + "\n")
+                else:
+                    writer = csv.DictWriter(out, fieldnames=render.REFERENCE_FIELDS)
+                    writer.writeheader()
+                    writer.writerows(rows)
+            return
         records = archive.records(tag, since, until, kind)
         if fmt == "parquet":
             try:
                 _write_dataset(((archive.source_of(r), r) for r in records), output)
             except ArchiveError as exc:
                 raise click.ClickException(str(exc)) from exc
+            _write_references(
+                (render.reference_row(link) for link in archive.links(tag, since, until, kind)),
+                output,
+            )
             return
         with click.open_file(output, "w", encoding="utf-8") as out:
             if fmt == "jsonl":

@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+from cableparse.store import Link, Related, Summary
+
 SUMMARY_FIELDS = ["id", "reference_id", "kind", "date", "classification", "title"]
 PARAGRAPH_FIELDS = [
     "id",
@@ -141,3 +143,86 @@ def paragraph_rows(record: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for p in record["paragraphs"]
     ]
+
+
+def _described(doc: Summary) -> str:
+    return "  ".join(
+        x for x in (doc.label(), doc.date[:10] if doc.date else "undated", doc.title) if x
+    )
+
+
+def links(record: dict[str, Any], found: list[Link], cited_by: bool) -> str:
+    """`show --refs`: each REF item and what the archive holds of it; `show --cited-by`: the
+    cables that cite this one, by date."""
+    name = citation(record)
+    if cited_by:
+        if not found:
+            return f"no cable in the archive cites {name}\n"
+        lines = [f"{name} is cited by {len(found)} REF item{'s' if len(found) != 1 else ''}:"]
+        for link in found:
+            label = f"REF {link.label}" if link.label else "REF"
+            lines.append(f"  {_described(link.citing)}")
+            lines.append(f"      {label}: {link.text}")
+        return "\n".join(lines) + "\n"
+    if not found:
+        kind = "article" if record["kind"] == "article" else "cable"
+        return f"{name} has no references (the {kind} has no REF line)\n"
+    lines = [f"{name} references:"]
+    for link in found:
+        head = f"{link.label}. " if link.label else ""
+        lines.append(
+            f"  {head}{link.text}  [{link.kind}{', ' + link.cited_id if link.cited_id else ''}]"
+        )
+        if link.cited:
+            lines.extend(f"      {_described(doc)}" for doc in link.cited)
+        elif link.cited_id:
+            lines.append("      not in the archive")
+    return "\n".join(lines) + "\n"
+
+
+def related(record: dict[str, Any], found: list[Related]) -> str:
+    """`related`: best first, each with the terms it shares and the days between."""
+    name = citation(record)
+    if not found:
+        return f"nothing in the archive is related to {name}\n"
+    lines = [f"related to {name}:"]
+    for n, r in enumerate(found, 1):
+        apart = "date unknown" if r.days is None else f"{r.days} day{'s' * (r.days != 1)} apart"
+        lines.append(f"{n:3}. {r.document.kind:7} {_described(r.document)}")
+        lines.append(f"       score {r.score:.1f}; {apart}; shares: {', '.join(r.terms) or '-'}")
+    return "\n".join(lines) + "\n"
+
+
+REFERENCE_FIELDS = [
+    "id",
+    "reference_id",
+    "date",
+    "label",
+    "kind",
+    "text",
+    "cited_id",
+    "span_start",
+    "span_end",
+    "archived_id",
+    "archived_title",
+    "archived_date",
+]
+
+
+def reference_row(link: Link) -> dict[str, Any]:
+    """One REF item as a CSV row: the citing cable, the item, and the archived document it
+    names (empty where the archive has none; several are joined by '; ')."""
+    return {
+        "id": link.citing.id,
+        "reference_id": link.citing.reference_id,
+        "date": link.citing.date,
+        "label": link.label,
+        "kind": link.kind,
+        "text": link.text,
+        "cited_id": link.cited_id,
+        "span_start": link.span[0],
+        "span_end": link.span[1],
+        "archived_id": "; ".join(d.id for d in link.cited),
+        "archived_title": "; ".join(d.title or "" for d in link.cited),
+        "archived_date": "; ".join(d.date or "" for d in link.cited),
+    }

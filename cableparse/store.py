@@ -11,6 +11,7 @@ write. Nothing here loads the parsers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
@@ -77,6 +78,47 @@ class Hit:
         return f"{cite} ({self.reference_id})" if self.reference_id else cite
 
 
+@attrs.frozen
+class Summary:
+    """What a listing shows of an archived document."""
+
+    id: str
+    reference_id: str | None
+    kind: str
+    title: str | None
+    date: str | None
+
+    def label(self) -> str:
+        return f"{self.id} ({self.reference_id})" if self.reference_id else self.id
+
+
+@attrs.frozen
+class Link:
+    """One REF item of a cable: the cable that cites (`citing`), the item as written, the
+    canonical id it cites (None for an email, a telcon, an item not read as a cable), where it
+    is in the citing cable's text, and the archived documents that id names (none: the cited
+    cable is not in the archive)."""
+
+    citing: Summary
+    label: str | None
+    kind: str
+    text: str
+    cited_id: str | None
+    span: tuple[int, int]
+    cited: tuple[Summary, ...]
+
+
+@attrs.frozen
+class Related:
+    """A document found related to another: its score (higher is closer), the query terms it
+    shares with the other, and the days between the two (None where a date is unknown)."""
+
+    document: Summary
+    score: float
+    terms: tuple[str, ...]
+    days: int | None
+
+
 def identity(record: dict[str, Any]) -> str:
     """What makes two records versions of one document: a cable's reference id (or its id
     and date when the year is unknown), an article's id."""
@@ -123,6 +165,9 @@ class Prepared:
     paragraphs: list[tuple[Any, ...]]
     forms: list[str]
     tags: list[str]
+    # (seq, label, kind, text, cited_id, span_start, span_end) of each REF item; `cited_id`
+    # is the canonical id of the cited cable (None for an email, a telcon, an unread item).
+    references: list[tuple[Any, ...]]
     # The text the spans index, when it is not the Source's own (an HTML page's extract):
     # None spares sending the same text back from the worker.
     text: str | None
@@ -135,12 +180,13 @@ class Prepared:
 
 def rows_of(src: Source, doc: Document) -> Prepared:
     """The rows of one parsed document."""
-    return prepared(doc.to_record(), None if doc.text == src.text else doc.text)
+    return prepared(doc.to_record(), None if doc.text == src.text else doc.text, doc.text)
 
 
-def prepared(record: dict[str, Any], text: str | None) -> Prepared:
+def prepared(record: dict[str, Any], text: str | None, spanned: str | None = None) -> Prepared:
     """The rows of one record; `text` is the text its spans index, where that is not its
-    Source's own."""
+    Source's own; `spanned` is that text in either case, where the caller has it, for the
+    span of each reference (see reference_rows)."""
     cable = record.get("cable") or {}
     ref = cable.get("reference_id")
     return Prepared(
@@ -167,8 +213,52 @@ def prepared(record: dict[str, Any], text: str | None) -> Prepared:
         ],
         forms=lookup_forms(record),
         tags=list(cable.get("tags", [])),
+        references=reference_rows(record, text if text is not None else spanned),
         text=text,
     )
+
+
+def reference_rows(record: dict[str, Any], text: str | None) -> list[tuple[Any, ...]]:
+    """The rows of a record's references, each with the span of its item in `text`.
+
+    The record gives a reference's text with its whitespace squashed and the REF section's
+    span (`provenance.spans.references`, the first section's). Each item is looked for, in
+    order, as its words with any whitespace between them, from the end of the one before:
+    in the first REF section, then in the rest of the front matter (a second section stands
+    before the first paragraph). An item not written so (an escape or entity the parser
+    undid), or no `text` to look in, gets its section's span."""
+    refs = (record.get("cable") or {}).get("references") or []
+    if not refs:
+        return []
+    section = record["provenance"]["spans"].get("references") or (0, 0)
+    starts = [p["span"][0] for p in record["paragraphs"] if p["span"][0] >= section[1]]
+    front_end = min(starts, default=len(text) if text is not None else section[1])
+    cursor = section[0]
+    rows = []
+    for seq, ref in enumerate(refs):
+        found = _locate(text, ref["text"], cursor, section[1], front_end) if text else None
+        if found is not None:
+            cursor = found[1]
+        span = found or section
+        rows.append((seq, ref["label"], ref["kind"], ref["text"], ref["id"], *span))
+    return rows
+
+
+def _locate(
+    text: str, item: str, start: int, section_end: int, front_end: int
+) -> tuple[int, int] | None:
+    """Where a REF item is written, from `start`: in its section, else before `front_end`."""
+    if not item:
+        return None
+    # Most items stand on one line as the record has them: a find, not a regex.
+    at = text.find(item, start, section_end)
+    if at >= 0:
+        return (at, at + len(item))
+    spaced = re.compile(r"\s+".join(map(re.escape, item.split())))
+    found = spaced.search(text, start, section_end) or spaced.search(
+        text, max(start, section_end), front_end
+    )
+    return found.span() if found else None
 
 
 class Sink(Protocol):
@@ -202,6 +292,35 @@ class Store(Sink, Protocol):
     def versions(self, record: dict[str, Any]) -> list[dict[str, Any]]: ...
 
     def search(self, query: str, limit: int = 20) -> list[Hit]: ...
+
+    def refs(self, record: dict[str, Any]) -> list[Link]:
+        """The cable's REF items in order, each with the archived documents it names."""
+        ...
+
+    def cited_by(self, record: dict[str, Any]) -> list[Link]:
+        """The REF items of current cables that name this document, by the citing cable's
+        date."""
+        ...
+
+    def links(
+        self,
+        tag: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        kind: str | None = None,
+    ) -> Iterator[Link]:
+        """The REF items of every current cable the filters keep, resolved as `refs` does."""
+        ...
+
+    def related(
+        self,
+        record: dict[str, Any],
+        kind: str | None = None,
+        days: int | None = None,
+        limit: int = 10,
+    ) -> list[Related]:
+        """The current documents most about the same events, best first."""
+        ...
 
     def records(
         self,
