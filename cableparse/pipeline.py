@@ -155,7 +155,7 @@ def pair_step(item: Item) -> tuple[dict[str, Any], str | None] | Failure:
 def rows_step(item: Item) -> Prepared | Failure:
     """One input to the rows a store writes (see store.rows_of)."""
     if isinstance(item, Parsed):
-        return prepared(item.record, None)
+        return prepared(item.record, None, item.source.text)
     return or_failure(_rows, item)
 
 

@@ -278,7 +278,7 @@ def _tables(archive: Path) -> dict[str, list[tuple[Any, ...]]]:
             for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             if "fts" not in n and n != "runs"
         ]
-        return {n: db.execute(f"SELECT * FROM {n} ORDER BY 1, 2").fetchall() for n in names}
+        return {n: db.execute(f'SELECT * FROM "{n}" ORDER BY 1, 2').fetchall() for n in names}
     finally:
         db.close()
 
