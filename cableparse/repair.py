@@ -109,10 +109,13 @@ def inspect(location: str | Path) -> Finding | None:
                 if line != "ok":
                     problems.extend(line.splitlines())
         except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+                # Not one page can be read: the first page is gone, or it never was SQLite's.
+                why = "the file does not start as an SQLite database does (its first page)"
+                return Finding(path, [*problems, why], [], [], 0, 0)
             problems.append(f"SQLite stops its integrity check: {exc}")
         readable, unreadable = _tables(db)
-        problems.extend(unreadable)
-        if not problems:
+        if not problems and not unreadable:
             return None
         sources = sum(1 for _ in _verified_sources(db))
         records = sum(1 for _ in readable_rows(db, "documents", "record"))

@@ -324,3 +324,30 @@ def test_backup_while_an_ingest_runs_is_one_consistent_archive(tmp_path: Path) -
     assert documents % BATCH == 0 and 0 < documents <= 2000
     again = run("backup", "--archive", str(archive), str(copy))
     assert again.exit_code == 1 and "holds an archive already" in again.output
+
+
+def test_damage_only_a_write_reaches_rolls_the_batch_back(archive: Path) -> None:
+    # The index of the sources' sha256s, which every stored batch looks into (and the check
+    # before a write does not read): its root page damaged.
+    with closing(sqlite3.connect(archive / DB_NAME)) as db:
+        (root,) = db.execute(
+            "SELECT rootpage FROM sqlite_master WHERE name = 'sqlite_autoindex_sources_1'"
+        ).fetchone()
+        before = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    overwrite(archive / DB_NAME, root)
+    result = run("ingest", str(SEEDS), "--archive", str(archive), "--jobs", "1")
+    assert result.exit_code == 1
+    assert "damaged archive: database disk image is malformed" in result.output
+    assert "this batch was rolled back" in result.output
+    with closing(sqlite3.connect(archive / DB_NAME)) as db:
+        assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == before
+
+
+def test_a_file_whose_first_page_is_gone(archive: Path) -> None:
+    overwrite(archive / DB_NAME, 1)
+    checked = run("verify", "--archive", str(archive))
+    assert checked.exit_code == 1
+    assert "does not start as an SQLite database does" in checked.output
+    assert "readable: 0 stored sources, 0 records" in checked.output
+    shown = CliRunner().invoke(main, ["show", "X", "--archive", str(archive)])
+    assert shown.exit_code == 1 and "not a usable cableparse archive" in shown.output
