@@ -266,7 +266,8 @@ def _int(value: object) -> int | None:
 @attrs.define
 class RecoveryReport:
     saved: int  # sources whose bytes came back
-    # (path, sha256) of each source the archive names but whose bytes are gone
+    # (path, sha256) of each source the archive names but whose bytes are gone; "PATH row N"
+    # for a cables.csv row
     lost: list[tuple[str, str]]
     # sources the archive held (by its sources table) that are neither saved nor named
     unnamed: int
@@ -305,10 +306,11 @@ def recover(
         # When the schema itself is unreadable, what .recover saved is all there is.
         with closing(open_read_only(path, settled=True)) as db, suppress(sqlite3.DatabaseError):
             salvage.read(db)
+    # A cables.csv row is named by its row too: the path alone is the whole dump's.
     lost = sorted(
-        (path_, sha)
+        (name if row is None else f"{name} row {row}", sha)
         for sha in salvage.named - salvage.data.keys()
-        for path_ in (salvage.paths.get(sha) or {"?": (None, None)})
+        for name, (row, _) in salvage.paths[sha].items()
     )
     with Archive(target, create=True) as fresh:
         report = fresh.ingest(_sources(salvage), asked=f"recover {path}")

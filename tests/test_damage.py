@@ -160,11 +160,12 @@ def test_damage_in_the_sources_tables_pages(original: Path, archive: Path) -> No
     pages = leaf_pages(archive, "sources")
     page = pages[len(pages) // 2]
     with closing(sqlite3.connect(archive / DB_NAME)) as db:
+        # A cables.csv row is named by its row too.
         lost = {
-            sha: path
+            sha: path if row is None else f"{path} row {row}"
             for rowid in rowids_on(archive / DB_NAME, page)
-            for sha, path in db.execute(
-                "SELECT s.sha256, p.path FROM sources s JOIN source_paths p USING (sha256) "
+            for sha, path, row in db.execute(
+                "SELECT s.sha256, p.path, p.row FROM sources s JOIN source_paths p USING (sha256) "
                 "WHERE s.rowid = ?",
                 (rowid,),
             )
