@@ -130,22 +130,12 @@ _SCHEMA = [
 ]
 
 
+# The archive's own tables (docs/archive.md), and its full-text indexes.
+TABLES = ("meta", "sources", "source_paths", "documents", "paragraphs", "aliases", "tags", "runs")
+FTS_TABLES = ("paragraphs_fts", "documents_fts")
 # The tables whose first and last rows check_writable reads: the archive's own and the full-text
 # indexes' rowid tables, where the segments an ingest adds are stored.
-_EDGE_TABLES = (
-    "meta",
-    "sources",
-    "source_paths",
-    "documents",
-    "paragraphs",
-    "aliases",
-    "tags",
-    "runs",
-    "paragraphs_fts_data",
-    "paragraphs_fts_docsize",
-    "documents_fts_data",
-    "documents_fts_docsize",
-)
+_EDGE_TABLES = TABLES + tuple(f"{t}_{part}" for t in FTS_TABLES for part in ("data", "docsize"))
 
 
 # A search ranks at most this many candidates: for a word found in more paragraphs (or titles)

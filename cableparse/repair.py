@@ -21,6 +21,8 @@ import attrs
 
 from cableparse.archive import (
     DB_NAME,
+    FTS_TABLES,
+    TABLES,
     Archive,
     ArchiveError,
     IngestReport,
@@ -30,9 +32,6 @@ from cableparse.archive import (
 )
 from cableparse.inputs import Failure, Source
 
-# The tables a cableparse archive has, in the order a finding lists them.
-TABLES = ("meta", "sources", "source_paths", "documents", "paragraphs", "aliases", "tags", "runs")
-FTS_TABLES = ("paragraphs_fts", "documents_fts")
 # A rowid table is read row by row up to its largest rowid; when even that cannot be read, until
 # this many rowids in a row give nothing (an archive never deletes, so its rowids have no gaps).
 GIVE_UP_AFTER = 10_000
@@ -299,7 +298,7 @@ def recover(
             copy = Path(scratch) / "recovered.db"
             if _cli_recover(tool, read_only_uri(path, settled=True), copy):
                 with closing(open_read_only(copy, settled=True)) as db:
-                    used_cli = _has_sources(db)
+                    used_cli = _made_tables(db)
                     salvage.read(db)
                     salvage.read_lost_and_found(db)
     if path.stat().st_size:
@@ -328,23 +327,28 @@ def recover(
 def _cli_recover(tool: str, uri: str, copy: Path) -> bool:
     """`sqlite3 -readonly DAMAGED .recover | sqlite3 COPY`; whether it made a database (a
     tool too old for .recover, before SQLite 3.29, makes none)."""
+    quiet = subprocess.DEVNULL
     try:
         with subprocess.Popen(
-            [tool, "-readonly", uri, ".recover"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            [tool, "-readonly", uri, ".recover"], stdout=subprocess.PIPE, stderr=quiet
         ) as reader:
-            subprocess.run([tool, str(copy)], stdin=reader.stdout, capture_output=True, check=False)
+            assert reader.stdout is not None
+            with subprocess.Popen(
+                [tool, str(copy)], stdin=reader.stdout, stdout=quiet, stderr=quiet
+            ):
+                # The pipe is the loader's alone now: should it stop, the reader is told so
+                # rather than left waiting to write.
+                reader.stdout.close()
     except OSError:
         return False
     # Some statements of its script may fail (the full-text tables): the rows are what counts.
     return copy.exists() and copy.stat().st_size > 0
 
 
-def _has_sources(db: sqlite3.Connection) -> bool:
-    """Whether .recover made the sources table again (some builds of it stop at the first
-    table with an index: 'SQL logic error' in Debian's SQLite 3.40.1)."""
-    found = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sources'").fetchone()
+def _made_tables(db: sqlite3.Connection) -> bool:
+    """Whether .recover made any table again (some builds of it stop before the first table
+    with an index: 'SQL logic error' in Debian's SQLite 3.40.1)."""
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'").fetchone()
     return found is not None
 
 

@@ -11,6 +11,7 @@ import itertools
 import random
 import shutil
 import sqlite3
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -352,3 +353,48 @@ def test_a_file_whose_first_page_is_gone(archive: Path) -> None:
     assert "readable: 0 stored sources, 0 records" in checked.output
     shown = CliRunner().invoke(main, ["show", "X", "--archive", str(archive)])
     assert shown.exit_code == 1 and "not a usable cableparse archive" in shown.output
+
+
+FAKE_RECOVER = """#!{python}
+import sqlite3, sys
+if sys.argv[1] == "-readonly":
+    assert sys.argv[2].endswith("?immutable=1") and sys.argv[3] == ".recover"
+    db = sqlite3.connect({original!r})
+    print("CREATE TABLE lost_and_found(rootpgno, pgno, nfield, id, c0, c1, c2, c3, c4);")
+    for rowid, sha, size, fmt, enc, data in db.execute(
+        "SELECT rowid, * FROM sources WHERE rowid IN ({rowids})"
+    ):
+        print(
+            f"INSERT INTO lost_and_found VALUES (4, 1, 5, {{rowid}}, '{{sha}}', {{size}}, "
+            f"'{{fmt}}', '{{enc}}', X'{{data.hex()}}');"
+        )
+else:
+    sqlite3.connect(sys.argv[1]).executescript(sys.stdin.read())
+"""
+
+
+def test_rows_that_sqlite3_recover_finds_come_back(
+    original: Path, archive: Path, tmp_path: Path
+) -> None:
+    # A stand-in for SQLite's command-line tool, for its `.recover` (Debian 12's stops at the
+    # first indexed table): it gives the rows of the damaged page as .recover gives rows that
+    # no table leads to, in lost_and_found (rootpgno, pgno, nfield, id, then the fields).
+    pages = leaf_pages(archive, "sources")
+    page = pages[len(pages) // 2]
+    on_page = rowids_on(archive / DB_NAME, page)
+    overwrite(archive / DB_NAME, page)
+    tool = tmp_path / "sqlite3"
+    tool.write_text(
+        FAKE_RECOVER.format(
+            python=sys.executable,
+            original=str(original / DB_NAME),
+            rowids=",".join(map(str, on_page)),
+        ),
+        encoding="utf-8",
+    )
+    tool.chmod(0o755)
+    new = tmp_path / "recovered"
+    result = run("recover", str(archive), "--archive", str(new), "--sqlite3", str(tool))
+    assert result.exit_code == 0, result.output
+    assert "(read from sqlite3 .recover and the archive's own rows), 0 lost" in result.output
+    assert records(new) == records(original)
