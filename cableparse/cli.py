@@ -452,8 +452,14 @@ def verify(archive_dir: str | None) -> None:
         if finding is not None:
             click.echo("\n".join(finding.lines()))
             sys.exit(1)
-        problems = archive.verify_contents()
-        counts = archive.counts()
+        try:
+            problems = archive.verify_contents()
+            counts = archive.counts()
+        except sqlite3.DatabaseError as exc:
+            # Damage that appeared since the page check (another process's write reached it).
+            if not is_damage(exc):
+                raise
+            raise click.ClickException(damage_message(archive.path, str(exc))) from exc
     for problem in problems:
         click.echo(problem, err=True)
     click.echo(
