@@ -96,6 +96,8 @@ def inspect(location: str | Path) -> Finding | None:
     """The damage of an archive's database, or None when SQLite finds it whole. Reads every
     page: this is verify's check, not the one before a write (see Archive.check_writable)."""
     path = database_path(location)
+    if not path.is_file():
+        raise ArchiveError(f"no archive at {location}")
     problems: list[str] = []
     early = file_problem(path)
     if early is not None:
@@ -113,7 +115,9 @@ def inspect(location: str | Path) -> Finding | None:
                 why = "the file does not start as an SQLite database does (its first page)"
                 return Finding(path, [*problems, why], [], [], 0, 0)
             problems.append(f"SQLite stops its integrity check: {exc}")
-        readable, unreadable = _tables(db)
+        # A sound integrity check has read every page of every table: only the full-text
+        # indexes, which it does not look into, are left to read.
+        readable, unreadable = _tables(db, scan=bool(problems))
         if not problems and not unreadable:
             return None
         sources = sum(1 for _ in _verified_sources(db))
@@ -121,12 +125,13 @@ def inspect(location: str | Path) -> Finding | None:
     return Finding(path, problems, readable, unreadable, sources, records)
 
 
-def _tables(db: sqlite3.Connection) -> tuple[list[str], list[str]]:
+def _tables(db: sqlite3.Connection, scan: bool) -> tuple[list[str], list[str]]:
     """The archive's tables that can be read whole, and those that cannot, with SQLite's
-    words. The full-text indexes are read through fts5vocab, which decodes every segment."""
-    readable: list[str] = []
+    words; the tables themselves are read only when `scan` says so. The full-text indexes are
+    read through fts5vocab, which decodes every segment."""
+    readable: list[str] = [] if scan else list(TABLES)
     unreadable: list[str] = []
-    for table in TABLES:
+    for table in TABLES if scan else ():
         try:
             # Every column of every row, overflow pages included: a count alone reads
             # only the tree's pages.
