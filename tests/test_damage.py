@@ -398,3 +398,12 @@ def test_rows_that_sqlite3_recover_finds_come_back(
     assert result.exit_code == 0, result.output
     assert "(read from sqlite3 .recover and the archive's own rows), 0 lost" in result.output
     assert records(new) == records(original)
+
+
+def test_a_new_archive_is_whole_from_the_start(tmp_path: Path) -> None:
+    # Made under a name of its own and linked into place: the database is never seen empty
+    # (which is damage), and nothing of the making is left beside it.
+    with Archive(tmp_path / "a", create=True) as made:
+        assert made.path.stat().st_size > 0
+        made.check_writable()
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [DB_NAME]
