@@ -12,8 +12,9 @@ import json
 import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,9 @@ from cableparse.store import (
 from cableparse.version import PARSER_VERSION
 
 __all__ = ["DB_NAME", "Archive", "ArchiveError", "Hit", "LookupFailed", "default_location"]
+
+if TYPE_CHECKING:
+    from cableparse.repair import Finding
 
 DB_NAME = "cableparse.db"
 SCHEMA_VERSION = 2
@@ -165,6 +169,14 @@ _SCHEMA = [
 ]
 
 
+# The archive's own tables (docs/archive.md), and its full-text indexes.
+TABLES = ("meta", "sources", "source_paths", "documents", "paragraphs", "aliases", "tags", "runs")
+FTS_TABLES = ("paragraphs_fts", "documents_fts")
+# The tables whose first and last rows check_writable reads: the archive's own and the full-text
+# indexes' rowid tables, where the segments an ingest adds are stored.
+_EDGE_TABLES = TABLES + tuple(f"{t}_{part}" for t in FTS_TABLES for part in ("data", "docsize"))
+
+
 # A search ranks at most this many candidates: for a word found in more paragraphs (or titles)
 # than this, the candidates are the most recently stored of them. bm25 scores every candidate,
 # at about 2 µs each, so a word found everywhere would otherwise cost seconds on an archive of
@@ -250,6 +262,77 @@ def _summary(record: dict[str, Any]) -> Summary:
     )
 
 
+def damage_message(path: Path, what: str, writing: bool = False) -> str:
+    """A damaged database, in one line: what is wrong, and the commands that say more and
+    that make the records again from the stored bytes."""
+    done = "nothing was written; " if writing else ""
+    return (
+        f"{path}: damaged archive: {what} ({done}`cableparse verify --archive {path.parent}` "
+        f"says more; `cableparse recover {path.parent} --archive NEW_DIR` makes a new archive "
+        "from the original bytes it keeps)"
+    )
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether SQLite's error means a damaged file rather than a busy, full or foreign one."""
+    name = getattr(exc, "sqlite_errorname", "")
+    return name.startswith("SQLITE_CORRUPT") or name == "SQLITE_IOERR_SHORT_READ"
+
+
+def file_problem(path: Path) -> str | None:
+    """What is wrong with the database file as a file, from its size and its 100-byte header
+    alone (no page is read): an empty file, one cut short, one that ends inside a page."""
+    size = path.stat().st_size
+    if size == 0:
+        return "the file is empty (0 bytes)"
+    with path.open("rb") as f:
+        head = f.read(100)
+    if not head.startswith(b"SQLite format 3\0"):
+        return None  # no SQLite file at all: SQLite says so in its own words
+    if len(head) < 100:
+        return f"the file is {size} bytes, shorter than SQLite's header: it was cut short"
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        return f"the header's page size ({page_size}) is not one SQLite writes"
+    if size % page_size:
+        return f"the file ends inside a page ({size} bytes, pages of {page_size}): it was cut short"
+    if wal_lost(path):
+        return (
+            f"its write-ahead log {path.name}-wal was deleted ({path.name}-shm is still "
+            "there): the writes it held since the last checkpoint are lost"
+        )
+    pages = int.from_bytes(head[28:32], "big")
+    # The header's page count holds when its change counter matches (SQLite's own rule). While
+    # the write-ahead log has frames, a checkpoint may be copying the last pages from it: the
+    # header is written first, then the file grows.
+    if head[24:28] == head[92:96] and size < pages * page_size and not _wal_has_frames(path):
+        return (
+            f"the file is {size} bytes but its header counts {pages} pages of {page_size} "
+            f"({pages * page_size} bytes): it was cut short"
+        )
+    return None
+
+
+def wal_lost(path: Path) -> bool:
+    """Whether the write-ahead log was deleted under the archive: its index (-shm) is there,
+    the log (-wal) is not. SQLite removes both when the last connection closes, the log
+    first: a second look after a moment tells that close from a deletion."""
+    wal = path.with_name(path.name + "-wal")
+    shm = path.with_name(path.name + "-shm")
+    if wal.exists() or not shm.exists():
+        return False
+    time.sleep(0.1)
+    return shm.exists() and not wal.exists()
+
+
+def _wal_has_frames(path: Path) -> bool:
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size > 32
+    except OSError:
+        return False
+
+
 def default_location() -> Path:
     return Path(os.environ.get("CABLEPARSE_ARCHIVE") or "archive")
 
@@ -279,10 +362,14 @@ class Archive:
                 )
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
+                _create(self.path)
             except OSError as exc:
                 raise ArchiveError(
                     f"cannot create the archive folder {self.folder}: {exc}"
                 ) from exc
+        problem = file_problem(self.path)
+        if problem is not None:
+            raise ArchiveError(damage_message(self.path, problem, writing=create))
         try:
             if immutable:
                 uri = f"{self.path.resolve().as_uri()}?immutable=1"
@@ -294,6 +381,8 @@ class Archive:
             self.db.execute(f"PRAGMA busy_timeout = {WAIT_MS}")
             self._setup(create)
         except sqlite3.DatabaseError as exc:
+            if is_damage(exc):
+                raise ArchiveError(damage_message(self.path, str(exc), writing=create)) from exc
             raise ArchiveError(f"{self.path}: not a usable cableparse archive ({exc})") from exc
 
     def __enter__(self) -> Archive:
@@ -304,6 +393,38 @@ class Archive:
 
     def close(self) -> None:
         self.db.close()
+
+    def check_writable(self) -> None:
+        """Refuse to write into a damaged database, cheaply: a few pages whatever the archive's
+        size. The file's size against its header, the note verify leaves while it finds the
+        database damaged, the schema, and both ends of every table (its first and last rows:
+        appends, which are most of what an ingest writes, land at the last). Damage elsewhere
+        is found by verify, which reads every page, or by SQLite when a write reaches it (the
+        batch is then rolled back). See docs/archive.md."""
+        problem = file_problem(self.path)
+        if problem is None and self.damage_note.exists():
+            problem = f"verify found it damaged (what it found: {self.damage_note})"
+        try:
+            if problem is None:
+                problem = self._schema_problem()
+            if problem is None:
+                # Loaded here: cableparse.repair builds on this module.
+                from cableparse.repair import read_edges
+
+                read_edges(self.db, _EDGE_TABLES)
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise ArchiveError(_explain(self.path, exc)) from exc
+            problem = str(exc)
+        if problem is not None:
+            raise ArchiveError(damage_message(self.path, problem, writing=True))
+
+    def _schema_problem(self) -> str | None:
+        names = {name for (name,) in self.db.execute("SELECT name FROM sqlite_master")}
+        missing = [t for t in _EDGE_TABLES if t not in names]
+        if missing:
+            return "its schema has no table " + ", ".join(missing)
+        return None
 
     def _setup(self, create: bool) -> None:
         deadline = time.monotonic() + WAIT_MS / 1000
@@ -383,7 +504,9 @@ class Archive:
     # ---- writing ---------------------------------------------------------------------------
 
     def begin_run(self, asked: str) -> int:
-        """A row in `runs` for an ingest of what the user `asked` for; its id."""
+        """A row in `runs` for an ingest of what the user `asked` for; its id. A damaged
+        archive is refused here, before anything is written (see check_writable)."""
+        self.check_writable()
         with self._write():
             cur = self.db.execute(
                 "INSERT INTO runs(started, asked, parser_version) "
@@ -897,13 +1020,37 @@ class Archive:
             for (record,) in cur.execute(sql, args):
                 yield json.loads(record)
 
+    def damage(self) -> Finding | None:
+        """What is wrong with the database itself, reading every page (None: SQLite finds it
+        whole); see cableparse.repair.inspect."""
+        # Loaded here: cableparse.repair builds on this module.
+        from cableparse.repair import inspect
+
+        finding = inspect(self.path)
+        # Its verdict is kept beside the database (never in it), for check_writable: damage in
+        # the middle of the file costs a read of every page to find.
+        with suppress(OSError):
+            if finding is not None:
+                self.damage_note.write_text("\n".join(finding.lines()) + "\n", encoding="utf-8")
+            else:
+                self.damage_note.unlink(missing_ok=True)
+        return finding
+
+    @property
+    def damage_note(self) -> Path:
+        """Where verify leaves what it found wrong with the database, while it is so."""
+        return self.path.with_name(self.path.name + "-damaged")
+
     def verify(self) -> list[str]:
-        """Every problem found: a source whose bytes no longer have their sha256, a document
-        whose source is missing, a paragraph count or record that does not match."""
+        """Every problem found: a damaged database (then what can still be read), or else
+        those of verify_contents."""
+        finding = self.damage()
+        return finding.lines() if finding is not None else self.verify_contents()
+
+    def verify_contents(self) -> list[str]:
+        """A source whose bytes no longer have their sha256, a document whose source is
+        missing, a paragraph count or record that does not match."""
         problems: list[str] = []
-        check = self.db.execute("PRAGMA integrity_check").fetchone()[0]
-        if check != "ok":
-            problems.append(f"the database itself: {check}")
         bad_sources: set[str] = set()
         for sha, data in self.db.execute("SELECT sha256, data FROM sources"):
             if hashlib.sha256(data).hexdigest() != sha:
@@ -990,6 +1137,36 @@ class _Transaction:
             raise ArchiveError(_explain(self.path, exc)) from exc
 
 
+def _create(path: Path) -> None:
+    """A new archive's database, made whole under a name of its own and linked into place: no
+    process ever finds an empty cableparse.db, which is what a copy cut short to nothing looks
+    like (and is refused as damaged). Where the file system has no links, SQLite creates the
+    file in place as before."""
+    part = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
+    try:
+        with closing(sqlite3.connect(part, isolation_level=None)) as db:
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("BEGIN")
+            for statement in _SCHEMA:
+                db.execute(statement)
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+            db.execute("COMMIT")
+        os.link(part, path)
+    except FileExistsError:
+        pass  # another process made it meanwhile: that one is used
+    except (OSError, sqlite3.Error):
+        pass  # a folder SQLite cannot write to says so when the archive is opened
+    finally:
+        for leftover in (
+            part,
+            part.with_name(part.name + "-wal"),
+            part.with_name(part.name + "-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
+
+
 def _busy(exc: sqlite3.Error) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
@@ -1000,6 +1177,10 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
         return f"{path}: the archive is read-only"
     if "disk is full" in text or "disk I/O" in text:
         return f"{path}: the disk is full or failing ({text}); nothing of this batch was written"
+    if is_damage(exc):
+        return damage_message(path, text, writing=True).replace(
+            "nothing was written", "this batch was rolled back"
+        )
     if _busy(exc):
         return (
             f"{path}: another process has been writing to the archive for too long ({text}); "

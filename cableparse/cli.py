@@ -5,15 +5,26 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import click
 
 from cableparse import __version__, render
-from cableparse.archive import Archive, ArchiveError, LookupFailed
+from cableparse.archive import (
+    DB_NAME,
+    Archive,
+    ArchiveError,
+    LookupFailed,
+    damage_message,
+    default_location,
+    is_damage,
+)
 from cableparse.inputs import DEFAULT_MAX_MB, MAX_SIZE_ENV, Failure, Source
 from cableparse.model import record_json
 
@@ -246,11 +257,23 @@ ARCHIVE_OPTION = click.option(
 )
 
 
-def open_archive(archive_dir: str | None, create: bool = False) -> Archive:
+@contextmanager
+def open_archive(archive_dir: str | None, create: bool = False) -> Iterator[Archive]:
+    """The archive, closed after; its errors, and damage that a read meets on the way (a page
+    that SQLite finds malformed), as one line: `PATH: damaged archive: ...`."""
     try:
-        return Archive(archive_dir, create=create, on_wait=lambda note: click.echo(note, err=True))
+        archive = Archive(archive_dir, create, on_wait=lambda note: click.echo(note, err=True))
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
+    with archive:
+        try:
+            yield archive
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:
+            if not is_damage(exc):
+                raise
+            raise click.ClickException(damage_message(archive.path, str(exc))) from exc
 
 
 @main.command()
@@ -293,8 +316,6 @@ def ingest(paths: tuple[str, ...], archive_dir: str | None, jobs: int) -> None:
                     asked=" ".join(paths),
                     progress=bar,
                 )
-        except ArchiveError as exc:
-            raise click.ClickException(str(exc)) from exc
         except KeyboardInterrupt:
             click.echo("interrupted: the batch being written was rolled back", err=True)
             sys.exit(130)
@@ -646,12 +667,36 @@ def export(
 @main.command()
 @ARCHIVE_OPTION
 def verify(archive_dir: str | None) -> None:
-    """Check the whole archive: every source's bytes still have their sha256, every document
-    has its source and its paragraphs. Exit status 1 names what is wrong.
+    """Check the whole archive: SQLite's integrity check of every page, every source's bytes
+    still have their sha256, every document has its source and its paragraphs. Exit status 1
+    names what is wrong; for a damaged database, what can still be read and the command that
+    makes a new archive of it (`cableparse recover`).
     """
-    with open_archive(archive_dir) as archive:
-        problems = archive.verify()
-        counts = archive.counts()
+    from cableparse.repair import inspect
+
+    path = Path(archive_dir or default_location()) / DB_NAME
+    try:
+        archive = Archive(archive_dir)
+    except ArchiveError as exc:
+        # Damage that stops the opening (an empty file, a page of the schema) is a finding too.
+        finding = inspect(path) if path.is_file() else None
+        if finding is None:
+            raise click.ClickException(str(exc)) from exc
+        click.echo("\n".join(finding.lines()))
+        sys.exit(1)
+    with archive:
+        finding = archive.damage()
+        if finding is not None:
+            click.echo("\n".join(finding.lines()))
+            sys.exit(1)
+        try:
+            problems = archive.verify_contents()
+            counts = archive.counts()
+        except sqlite3.DatabaseError as exc:
+            # Damage that appeared since the page check (another process's write reached it).
+            if not is_damage(exc):
+                raise
+            raise click.ClickException(damage_message(archive.path, str(exc))) from exc
     for problem in problems:
         click.echo(problem, err=True)
     click.echo(
@@ -697,3 +742,82 @@ def serve(archive_dir: str | None, host: str, port: int) -> None:
     click.echo(f"Serving {folder}/ at {address(sock)} (Ctrl-C stops)")
     sys.stdout.flush()
     run(folder, sock)
+
+
+@main.command()
+@click.argument("damaged", type=click.Path(exists=True, path_type=str))
+@click.option(
+    "--archive",
+    "archive_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=str),
+    help="The new archive folder to make (it must hold no archive yet).",
+)
+@click.option(
+    "--sqlite3",
+    "tool",
+    default=None,
+    metavar="PATH",
+    help="SQLite's command-line tool, whose .recover saves more rows; '' for none. "
+    "[default: sqlite3 on PATH]",
+)
+def recover(damaged: str, archive_dir: str, tool: str | None) -> None:
+    """Make a new archive from a damaged one: every stored source whose bytes can still be read
+    (with the paths it was seen under) is parsed again. The damaged file is only read.
+    Prints what was lost, by path and sha256; exit status 1 if anything was, or nothing could
+    be read.
+
+    \b
+    Examples:
+      cableparse verify --archive archive          # says whether it is damaged
+      cableparse recover archive --archive archive-recovered
+    """
+    from cableparse.repair import recover as recover_archive
+
+    try:
+        report = recover_archive(damaged, archive_dir, sqlite3_tool=tool)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for failure in report.ingest.failures:
+        click.echo(str(failure), err=True)
+    for path, sha in report.lost:
+        click.echo(f"lost: {path} (sha256 {sha})", err=True)
+    if report.unnamed:
+        click.echo(f"lost: {report.unnamed} more sources that nothing readable names", err=True)
+    made = report.ingest.new + report.ingest.updated
+    short = report.recorded > made
+    if short:
+        click.echo(
+            f"lost: the damaged archive's runs count {report.recorded} documents stored, "
+            f"{made} are made again",
+            err=True,
+        )
+    how = "sqlite3 .recover and the archive's own rows" if report.used_cli else "the rows"
+    click.echo(
+        f"{report.saved} sources saved (read from {how}), "
+        f"{max(len(report.lost) + report.unnamed, report.recorded - made)} lost; "
+        f"{report.ingest.summary()} ({archive_dir}/)"
+    )
+    if report.lost or report.unnamed or short or report.ingest.failed or not report.saved:
+        sys.exit(1)
+
+
+@main.command()
+@ARCHIVE_OPTION
+@click.argument("dest", type=click.Path(file_okay=False, path_type=str))
+def backup(archive_dir: str | None, dest: str) -> None:
+    """Copy the archive into the folder DEST (a new archive) through SQLite's online backup:
+    one consistent copy, taken while other processes read and ingest.
+
+    \b
+    Examples:
+      cableparse backup --archive archive /mnt/backup/archive-2026-12-04
+      cableparse verify --archive /mnt/backup/archive-2026-12-04
+    """
+    from cableparse.repair import backup as backup_archive
+
+    try:
+        target = backup_archive(archive_dir or default_location(), dest)
+    except ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up to {target}/")
