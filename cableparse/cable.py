@@ -204,11 +204,13 @@ _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9/&.-]*(?:\s*\([^()\n]{1,80}\))?")
 
 def tags(text: str) -> tuple[str, ...]:
     text = re.sub(r"^\s*TAGS\s*:?", "", unmark(text), flags=re.I)
-    out: list[str] = []
+    # A dict as an ordered set: a list's membership test made a TAGS list over 8,000 lines
+    # take 0.8 s (quadratic).
+    out: dict[str, None] = {}
     for m in _TAG.finditer(text):
         tag = squash(m.group(0)).upper().rstrip(".")
-        if tag and tag not in out:
-            out.append(tag)
+        if tag:
+            out.setdefault(tag)
     return tuple(out)
 
 
@@ -711,7 +713,7 @@ class CableReader:
         cls = self.external("classification", cls, "classification")
 
         eo_number = declassify = None
-        tag_list: tuple[str, ...] = ()
+        tag_list: dict[str, None] = {}  # an ordered set over all TAGS lines
         subj: str | None = None
         refs: list[Reference] = []
         cby: ClassifiedBy | None = None
@@ -722,7 +724,7 @@ class CableReader:
                 eo_number, declassify = eo(" ".join(lines))
                 self.spans.setdefault("eo", _span(toks))
             elif kind == "tags":
-                tag_list = tag_list + tuple(t for t in tags(" ".join(lines)) if t not in tag_list)
+                tag_list.update(dict.fromkeys(tags(" ".join(lines))))
                 self.spans.setdefault("tags", _span(toks))
             elif kind == "subject" and subj is None:
                 subj = subject(lines)
@@ -792,7 +794,7 @@ class CableReader:
             handling=tuple(handling),
             eo=eo_number,
             declassify_on=declassify,
-            tags=tag_list,
+            tags=tuple(tag_list),
             subject=subj,
             references=tuple(refs),
             classified_by=cby,
@@ -951,13 +953,13 @@ class CableReader:
         return ids.reference_id(station, serial, parsed[0])
 
     def handling(self) -> list[str]:
-        out: list[str] = []
+        out: dict[str, None] = {}
         for kind, toks in self.parts.front:
             if kind == "handling":
                 text = squash(unmark(str(toks[0])))
-                if text and text not in out:
-                    out.append(text)
-        return out
+                if text:
+                    out.setdefault(text)
+        return list(out)
 
     def banner(self) -> tuple[str | None, int | None, Section | None, str | None, str]:
         tok = self.parts.banner
