@@ -4,12 +4,13 @@ cable that shows it (tests/fixtures/cablegate-dev/ holds real Cablegate files, b
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cableparse import NotACable, canonical_id, parse_path, parse_text
+from cableparse import NotACable, canonical_id, ids, parse_path, parse_text
 from cableparse.cable import parse_cable
 from cableparse.sources import Source
 
@@ -444,10 +445,48 @@ def test_lower_case_banner() -> None:
         ("08 USUN NEW YORK 258", None, "08USUNNEWYORK258"),
         ("BAKU 433", None, None),
         ("not a cable", 2009, None),
+        # Station names cut by a scrape or a page header, or written short.
+        ("05RIODEJAN123", None, "05RIODEJANEIRO123"),
+        ("09 USUN NEW Y 258", None, "09USUNNEWYORK258"),
+        ("05PAUP1609", None, "05PORTAUPRINCE1609"),
+        ("06 HCMC 1497", None, "06HOCHIMINHCITY1497"),
+        # "EMBASSY" and the mission's prefixes are no part of the station.
+        ("05EMBASSYVIENNA1", None, "05VIENNA1"),
+        ("05EMBASSYBLABLA1", None, "05BLABLA1"),
+        ("08 USMISSION USNATO 208", None, "08USNATO208"),
+        # The UNESCO mission in Paris, however it is written.
+        ("05PARISFR1", None, "05UNESCOPARISFR1"),
+        ("05USUNESCOPARISFR1", None, "05UNESCOPARISFR1"),
+        ("USUNESCO 12", 2009, "09UNESCOPARISFR12"),
+        ("05UNVIE1", None, "05UNVIEVIENNA1"),
+        ("06SECSTATE123", None, "06STATE123"),
+        ("06SECDEF123", None, "06SECDEF123"),
+        # Too short to be taken for the one station it begins.
+        ("09 BAK 4", None, "09BAK4"),
     ],
 )
 def test_canonical_id(written: str, year: int | None, canonical: str | None) -> None:
     assert canonical_id(written, year=year) == canonical
+
+
+def test_the_station_table_holds_every_station_of_the_real_cables() -> None:
+    # The development cables are named by WikiLeaks' reference ids: each one's station is in
+    # the table, so that no real station is taken for the cut of another.
+    stations = set()
+    for path in [*DEV.glob("*.json"), *(FIXTURES / "cablegate-html").glob("*.html")]:
+        m = re.match(r"^\d+?([A-Z]+)\d+$", path.stem)
+        assert m, path.name
+        stations.add(m.group(1))
+    assert len(stations) > 30
+    assert stations <= ids.STATIONS, stations - ids.STATIONS
+    assert all(ids.known_station(s) == s for s in ids.STATIONS)
+
+
+def test_a_cut_station_in_the_banner_gives_the_full_station_in_the_id() -> None:
+    text = "O 010335Z JUN 09\nUNCLAS RIO DE JAN 000123\nTAGS: PREL\nSUBJECT: X\n\n1. Text.\n"
+    doc = parse_text(text, source="x.txt")
+    assert doc.cable is not None and doc.cable.reference_id == "09RIODEJANEIRO123"
+    assert doc.cable.origin == "RIO DE JAN"  # the banner's spelling stays
 
 
 # ---- what is not a cable -----------------------------------------------------------------------
