@@ -389,6 +389,7 @@ _MULTIWORD_STATIONS = sorted(
             "RIO DE JANEIRO",
             "SAO PAULO",
             "HO CHI MINH CITY",
+            "HO CHI MINH",
             "TEL AVIV",
             "KUALA LUMPUR",
             "PORT AU PRINCE",
@@ -427,14 +428,50 @@ _MULTIWORD_STATIONS = sorted(
     key=len,
     reverse=True,
 )
-_REF_CITE = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})\s+)?([A-Z][A-Z-]*)\s+0*(\d{1,7})(?![\d/])")
+# A citation: an optional year ("2008 BAKU 1069", "08 UNVIE 638"), a station word, and a serial,
+# which may follow a portion marking or "#" ("KUWAIT (C)02293", "BAGHDAD #3565") and carry its
+# own year after it ("QUITO 4525-91", "PANAMA 00789/08", "AMMAN 07718 99", "STATE (01) 201265").
+# A serial that more digit groups follow is a report's number ("IIR 6 941 0165"), not a cable's.
+_REF_CITE = re.compile(
+    r"(?:(?<![\d/])(?P<year>\d{4}|\d{2})\s+)?(?P<station>[A-Z][A-Z-]*)(?P<gap>\s*)"
+    r"(?:\((?P<pyear>\d{2})\)\s*|\([A-Z]{1,4}\)\s*|#\s?)?0*(?P<serial>\d{1,7})(?!\d)"
+    # Not a date ("12/01/09"); a year after the serial; no more digit groups after it.
+    r"(?!/\d{1,2}/)(?:[-/](?P<syear>\d{2})(?![\d/])|\s(?P<tyear>\d{2})(?=\s*(?:[,;]|$)))?"
+    r"(?!\s+\d{3,})"
+)
+# More serials of the same station: "BRASILIA 2799 AND 2764", "KABUL 936/935",
+# "GUANGZHOU 11657 AND 7743, 12155".
+_MORE_SERIALS = re.compile(
+    r"(?:\s*(?:,|/|&|\bAND\b)\s*)0*(\d{1,7})(?!\d)(?!/\d{1,2}/)(?!\s+\d{3,})"
+)
+# The number before the station: "REF: 870 ULAANBAATAR", "A) 377 KATHMANDU".
+_SERIAL_FIRST = re.compile(r"(?<![\d/])(\d{1,7})\s+([A-Z][A-Z]+)\b")
+_MONTH_NAMES = [
+    "JANUARY",
+    "FEBRUARY",
+    "MARCH",
+    "APRIL",
+    "JUNE",
+    "JULY",
+    "AUGUST",
+    "SEPTEMBER",
+    "OCTOBER",
+    "NOVEMBER",
+    "DECEMBER",
+]
 _NOT_STATIONS = frozenset(
     [
+        *_MONTH_NAMES,
+        *MONTHS,
+        "SEPT",
         "PARA",
         "PARAS",
         "PARAGRAPH",
+        "PARAGRAPHS",
         "REF",
+        "REFS",
         "REFTEL",
+        "REFERENCE",
         "AND",
         "OR",
         "OF",
@@ -444,98 +481,152 @@ _NOT_STATIONS = frozenset(
         "NUMBER",
         "DTD",
         "DATED",
-        "OF",
         "ON",
         "IN",
         "AT",
         "TO",
         "FROM",
-        "NOV",
-        "DEC",
-        "JAN",
-        "FEB",
-        "MAR",
-        "APR",
-        "MAY",
-        "JUN",
-        "JUL",
-        "AUG",
-        "SEP",
-        "OCT",
-        "SEPT",
         "CA",
         "PAGE",
         "SECTION",
+        "SECTIONS",
+        "TELEGRAM",
+        "TELEGRAMS",
+        "CABLE",
+        "CABLES",
+        "MESSAGE",
+        "MSG",
+        "IIR",
+        "REPORT",
+        "NOTE",
+        "LETTER",
+        "MEMO",
+        "FAX",
+        "APPENDIX",
+        "ANNEX",
+        "ITEM",
+        "RESOLUTION",
+        "UNSCR",
+        "PUBLIC",
+        "LAW",
+        "FAM",
+        "CFR",
+        "USC",
+        "EO",
+        "STATEMENT",
     ]
 )
-# "A. ", "(B) ", "C) ", and "A)." with or without a space after it: "A).UNVIE 003, B).08 UNVIE 638".
+# A label: "A. ", "(B) ", "C) ", "[D] ", "E - ", "¶F. ", and "A)" or "(A)" glued to the citation
+# ("A).UNVIE 003", "(A)BRASILIA 13511", "B)HK05511"); a label printed twice ("A. A)STATE 70789",
+# "A. A: PANAMA 00789/08", "A. REF A STATE 122214") is one.
 _REF_LABEL = re.compile(
-    r"(?:^|(?<=\s))¶?\(?([A-Z])\s?(?:\)\.|[.)])(?:\s+\(?[A-Z]\s?\))?(?:\s+|(?<=\)\.))"
+    r"(?:^|(?<=[\s;,]))¶?(?:\(([A-Z])\)|\[([A-Z])\]|([A-Z])\s?(?:\)\.?|\.|\s-(?=\s)))"
+    r"(?:\s*(?:REF:?\s+)?\(?[A-Z]\s?[.):](?=\s|[A-Z]))?"
+    r"(?:\s*REF(?:ERENCE)?\b:?)?(?:\s+|(?<=[).\]])(?=[A-Z0-9]))"
 )
 # Unlabelled references end at a semicolon, or at a colon before the next cable's citation:
 # "TEHRAN 1091: TEHRAN 263: MOSCOW 1603".
 _REF_SPLIT = re.compile(r";\s*|:\s+(?=(?:\d{2}(?:\d{2})?\s+)?[A-Z][A-Z-]+\s+\d)")
+_REF_HEAD = re.compile(r"^\s*(?:REF(?:S|TELS?|ERENCES?)?\s*:\s*)+(?:REF\s+(?=\(?[A-Z][).]))?", re.I)
+_EMAIL = re.compile(r"\bE-?MAILS?\b")
+_TELCON = re.compile(r"\bTEL(?:E)?CONS?\b|\bPHONE\b|\bTELEPHONE\b")
 
 
 def references(
-    text: str, year: int | None, own_id: str | None
+    text: str, year: int | None, own_id: str | None, station: str | None = None
 ) -> tuple[tuple[Reference, ...], list[str]]:
-    """A REF section's text to its items; a cable's citation of itself is dropped."""
+    """A REF section's text to its items, one Reference for each cable an item cites (or one
+    for an item that cites none); a cable's citation of itself is dropped. `station` is the
+    citing cable's, which a bare serial ("A) 6307") cites."""
     warnings: list[str] = []
-    body = squash(unmark(re.sub(r"^\s*REF(?:S|TELS?|ERENCES?)?\s*:\s*", "", text, flags=re.I)))
+    body = squash(unmark(_REF_HEAD.sub("", text)))
     if not body:
         return (), warnings
     items: list[tuple[str | None, str]] = []
-    labels = list(_REF_LABEL.finditer(body))
-    if labels and labels[0].start() == 0:
-        for k, m in enumerate(labels):
-            nxt = labels[k + 1] if k + 1 < len(labels) else None
-            item = body[m.end() : nxt.start() if nxt else len(body)].strip(" ;,")
-            if not item and nxt is not None and nxt.group(1) == m.group(1):
-                continue  # a label printed twice, "A. A. DHAHRAN 217": one reference
-            items.append((m.group(1), item))
-    else:
-        items.extend((None, part.strip()) for part in _REF_SPLIT.split(body) if part.strip())
+    labels: list[tuple[re.Match[str], str]] = []
+    for m in _REF_LABEL.finditer(body):
+        letter = m.group(1) or m.group(2) or m.group(3)
+        if labels:
+            # The next label is the same letter or one of the next three; an initial ("J.
+            # SPEAKS") is no label.
+            step = ord(letter) - ord(labels[-1][1])
+            if 0 <= step <= 3:
+                labels.append((m, letter))
+        elif m.start() == 0 or (letter == "A" and body[: m.start()].rstrip().endswith(";")):
+            labels.append((m, letter))
+    # Text before the first label is unlabelled: "REF: 09 STATE 96625; A. A)STATE 70789".
+    lead = body[: labels[0][0].start()] if labels else body
+    items.extend((None, part.strip(" ,")) for part in _REF_SPLIT.split(lead) if part.strip(" ,"))
+    for k, (m, letter) in enumerate(labels):
+        nxt = labels[k + 1][0] if k + 1 < len(labels) else None
+        item = body[m.end() : nxt.start() if nxt else len(body)].strip(" ;,-")
+        if not item and nxt is not None:
+            continue  # a label printed twice, "A. A. DHAHRAN 217": one reference
+        items.append((letter, item))
     out: list[Reference] = []
     for label, item in items:
-        ref_id = cited_cable(item, year)
-        kind = "cable" if ref_id else "other"
         upper = item.upper()
-        if re.search(r"\bE-?MAILS?\b", upper):
+        kind = "other"
+        if _EMAIL.search(upper):
             kind = "email"
-        elif re.search(r"\bTEL(?:E)?CONS?\b|\bPHONE\b|\bTELEPHONE\b", upper):
+        elif _TELCON.search(upper):
             kind = "telcon"
-        if ref_id and own_id and ref_id == own_id:
-            warnings.append(f"dropped a reference to the cable itself: REF {label or ''} {item}")
-            continue
-        out.append(Reference(text=item, label=label, kind=kind, id=ref_id))  # type: ignore[arg-type]
+        cited = cited_cables(item, year, station) if kind == "other" else []
+        if not cited:
+            out.append(Reference(text=item, label=label, kind=kind))  # type: ignore[arg-type]
+        for ref_id in cited:
+            if own_id and ref_id == own_id:
+                warnings.append(
+                    f"dropped a reference to the cable itself: REF {label or ''} {item}"
+                )
+                continue
+            out.append(Reference(text=item, label=label, kind="cable", id=ref_id))
     return tuple(out), warnings
 
 
-def cited_cable(item: str, year: int | None) -> str | None:
-    """'2008 BAKU 1069 AND PREVIOUS' -> '08BAKU1069'; a year-less citation takes `year`."""
-    words = item.upper().replace(",", " ").split()
-    text = " ".join(words)
+def cited_cables(item: str, year: int | None, station: str | None = None) -> list[str]:
+    """Every cable an item cites: 'BRASILIA 2799 AND 2764' -> ['04BRASILIA2799',
+    '04BRASILIA2764'] (with year 2004); a citation without a year takes `year`."""
+    text = " ".join(item.upper().split())
+    out: list[str] = []
     for m in _REF_CITE.finditer(text):
-        cite_year, station, serial = m.group(1), m.group(2), m.group(3)
-        if station in _NOT_STATIONS or len(station) < 3:
+        word = m["station"]
+        if word in _NOT_STATIONS or len(word.strip("-")) < 2:
             continue
-        # Widen to a known multi-word station ending at this word ("USUN NEW YORK 258").
-        before = text[: m.start(2)].split()
+        if not m["gap"] and ids.known_station(word) is None:
+            continue  # glued to its number, only a known station is one: "HK05511"
+        cite_year = m["year"] or m["pyear"] or m["syear"] or m["tyear"]
+        name = word
+        # Widen to a known multi-word station ending at this word ("USUN NEW YORK 258"); the
+        # words before it are looked at within a bounded window, so that an item of many
+        # citations is read in linear time.
+        before = text[max(0, m.start("station") - 40) : m.start("station")].replace(".", "")
+        words = before.split()
         for multi in _MULTIWORD_STATIONS:
             n = len(multi) - 1
-            if multi[-1] == station and tuple(before[-n:]) == multi[:-1]:
-                station = " ".join(multi)
-                prefix = before[:-n]
-                cite_year = (
-                    prefix[-1] if prefix and re.fullmatch(r"\d{2}|\d{4}", prefix[-1]) else None
-                )
+            if multi[-1] == word and tuple(words[-n:]) == multi[:-1]:
+                name = " ".join(multi)
+                prefix = words[:-n]
+                if prefix and re.fullmatch(r"\d{2}|\d{4}", prefix[-1]):
+                    cite_year = prefix[-1]
                 break
+        if len(name) < 3 and ids.known_station(name) is None:
+            continue
         y = cite_year if cite_year else (str(year) if year is not None else None)
         if y is None:
-            return None
-        return ids.reference_id(station, int(serial), y)
-    return None
+            continue
+        out.append(ids.reference_id(name, int(m["serial"]), y))
+        at = m.end()
+        while more := _MORE_SERIALS.match(text, at):
+            out.append(ids.reference_id(name, int(more.group(1)), y))
+            at = more.end()
+    if not out and year is not None:
+        for m in _SERIAL_FIRST.finditer(text):
+            if ids.known_station(m.group(2)) in ids.STATIONS:
+                out.append(ids.reference_id(m.group(2), int(m.group(1)), year))
+        if not out and station and re.fullmatch(r"0*\d{1,7}\.?", text):
+            out.append(ids.reference_id(station, int(text.rstrip(".")), year))
+    return out
 
 
 _SUMMARY_START = re.compile(r"\b(?:BEGIN\s+)?SUMMARY\s*(?:AND\s+COMMENT\s*)?[:.\-]+\s*", re.I)
@@ -730,7 +821,7 @@ class CableReader:
                 subj = subject(lines)
                 self.spans["subject"] = _span(toks)
             elif kind == "ref":
-                found, notes = references(" ".join(lines), year, ref_id)
+                found, notes = references(" ".join(lines), year, ref_id, station)
                 refs.extend(found)
                 for note in notes:
                     self.warn(note)

@@ -268,6 +268,93 @@ def test_reference_labels_with_no_space_after_them() -> None:
     ]
 
 
+def refs_of(ref_lines: str, year: str = "09") -> list[tuple[str | None, str, str | None]]:
+    """The references of a minimal cable of BAKU (dated 20`year`) with the given REF lines."""
+    text = (
+        f"O 010335Z JUN {year}\nCONFIDENTIAL BAKU 000139\nTAGS: PREL\nSUBJECT: A TEST\n"
+        f"{ref_lines}\n\n1. (C) Text.\n"
+    )
+    refs = record_of_text(text)["cable"]["references"]
+    return [(r["label"], r["kind"], r["id"]) for r in refs]
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        # Every item of a list on one line, and items on the lines that follow.
+        (
+            "REF: A. STATE 71143 B. STATE 73601 C. BEIJING 5361",
+            [
+                ("A", "cable", "09STATE71143"),
+                ("B", "cable", "09STATE73601"),
+                ("C", "cable", "09BEIJING5361"),
+            ],
+        ),
+        (
+            "REF: A. SECSTATE 74879\n     B. 08 RIYADH 43\n     C. 2008 BAKU 1069 (NOTAL)",
+            [
+                ("A", "cable", "09STATE74879"),
+                ("B", "cable", "08RIYADH43"),
+                ("C", "cable", "08BAKU1069"),
+            ],
+        ),
+        # Labels as they are printed: in brackets, glued to the citation, with a dash.
+        ("REFS: (A)BAKU 13, [B] BAKU 14", [("A", "cable", "09BAKU13"), ("B", "cable", "09BAKU14")]),
+        ("REF: A - BAKU 28", [("A", "cable", "09BAKU28")]),
+        # Several cables in one item; the year after the serial; the number before the station.
+        (
+            "REF: A. BAKU 2799 AND 2764 B. KABUL 936/935",
+            [
+                ("A", "cable", "09BAKU2799"),
+                ("A", "cable", "09BAKU2764"),
+                ("B", "cable", "09KABUL936"),
+                ("B", "cable", "09KABUL935"),
+            ],
+        ),
+        (
+            "REF: A. QUITO 4525-91 B. PANAMA 00789/08 C. STATE (01) 201265",
+            [
+                ("A", "cable", "91QUITO4525"),
+                ("B", "cable", "08PANAMA789"),
+                ("C", "cable", "01STATE201265"),
+            ],
+        ),
+        ("REF: 870 ULAANBAATAR", [(None, "cable", "09ULAANBAATAR870")]),
+        # A bare serial is the citing cable's own station's.
+        (
+            "REF: A) 6307 B) STATE 285773",
+            [("A", "cable", "09BAKU6307"), ("B", "cable", "09STATE285773")],
+        ),
+        # An unlabelled item before the list.
+        (
+            "REF: 08 STATE 96625; A. A)STATE 70789",
+            [(None, "cable", "08STATE96625"), ("A", "cable", "09STATE70789")],
+        ),
+        # The kind of what is no cable; an initial is no label.
+        (
+            "REF: A. SMITH/JONES TELCON 02/16/2009 B. E-MAILS J. SPEAKS-K. ALLEN",
+            [("A", "telcon", None), ("B", "email", None)],
+        ),
+        # Neither a date nor a report's number is a cable.
+        ("REF: OCTOBER 28 MEETING; IIR 6 941 0165", [(None, "other", None), (None, "other", None)]),
+        # Station names as WikiLeaks writes them.
+        (
+            "REF: A) HO CHI MINH 10 B) 06 HCMC 1497 C) HK 03591 D) ST. PETERSBURG 75",
+            [
+                ("A", "cable", "09HOCHIMINHCITY10"),
+                ("B", "cable", "06HOCHIMINHCITY1497"),
+                ("C", "cable", "09HONGKONG3591"),
+                ("D", "cable", "09STPETERSBURG75"),
+            ],
+        ),
+    ],
+)
+def test_references_as_the_cables_write_them(
+    ref: str, expected: list[tuple[str | None, str, str | None]]
+) -> None:
+    assert refs_of(ref) == expected
+
+
 def test_reasons_written_as_b_and_d() -> None:
     record = record_of(DEV / "09BAKU139.txt")
     assert record["cable"]["reasons"] == ["1.4(b)", "1.4(d)"]
