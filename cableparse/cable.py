@@ -629,38 +629,62 @@ def cited_cables(item: str, year: int | None, station: str | None = None) -> lis
     return out
 
 
-_SUMMARY_START = re.compile(r"\b(?:BEGIN\s+)?SUMMARY\s*(?:AND\s+COMMENT\s*)?[:.\-]+\s*", re.I)
+# "SUMMARY:", "BEGIN SUMMARY.", "Summary and Comment:", "Summary and Action Request.".
+_SUMMARY_START = re.compile(
+    r"\b(?:BEGIN\s+)?SUMMARY(?:\s+AND\s+[A-Z]+(?:\s+[A-Z]+)?)?\s*[:.\-]+\s*", re.I
+)
 _SUMMARY_END = re.compile(r"\bEND\s+(?:OF\s+)?SUMMARY\b\.?", re.I)
+_AN_END = re.compile(r"\bEND\s+(?:OF\s+)?$", re.I)  # before the SUMMARY of "END SUMMARY"
+_SUMMARY_HEADING = re.compile(r"^(?:BEGIN\s+)?SUMMARY\b", re.I)
 
 
 def summary(paragraphs: Sequence[Paragraph]) -> str | None:
-    """The text between SUMMARY and END SUMMARY (or the paragraphs under a SUMMARY heading, or
-    after a BEGIN SUMMARY line)."""
-    parts: list[str] = []
-    inside = False
-    for para in paragraphs[:12]:
+    """The cable's summary: from "SUMMARY:" in a paragraph (or the paragraphs under a SUMMARY
+    heading, or after a BEGIN SUMMARY line) to END SUMMARY; without an END SUMMARY in the
+    paragraphs that follow, the paragraph it starts in. A first paragraph that ends its text
+    with END SUMMARY but never began one is the summary too."""
+    first = paragraphs[:12]
+    for k, para in enumerate(first):
         text = para.text
         # The searches below try every position (IGNORECASE, a word boundary first): they are
         # made only in text that has the word. "ummary": "s" has a case partner besides "S" ("ſ").
-        if not inside:
-            head = text[:200]
-            m = _SUMMARY_START.search(head) if "ummary" in head.lower() else None
-            if m and not _SUMMARY_END.match(text, m.start()):
-                inside, text = True, text[m.end() :]
-            elif para.heading and para.heading.upper().strip(" :") == "SUMMARY":
-                inside = True
-            elif lexer.SUMMARY_HEAD.match(text):
-                # "BEGIN SUMMARY" as a line of its own that is no heading (an all-capitals
-                # telegram's short line stands alone without one): the summary follows it.
-                inside, text = True, ""
-            else:
-                continue
-        end = _SUMMARY_END.search(text) if "ummary" in text.lower() else None
-        if end:
-            parts.append(text[: end.start()].strip())
-            return squash(" ".join(p for p in parts if p)) or None
-        parts.append(text.strip())
+        head = text[:200]
+        m = _SUMMARY_START.search(head) if "ummary" in head.lower() else None
+        if m and not _AN_END.search(text, 0, m.start()):
+            text = text[m.end() :]
+            # "1. Summary: (SBU) Japanese ...": the marking is the paragraph's, not the text's.
+            marking = lexer.MARKING.match(text)
+            if marking:
+                text = text[marking.end() :].lstrip()
+        elif para.heading and _SUMMARY_HEADING.match(para.heading):
+            pass
+        elif lexer.SUMMARY_HEAD.match(text):
+            # "BEGIN SUMMARY" as a line of its own that is no heading (an all-capitals
+            # telegram's short line stands alone without one): the summary follows it.
+            text = ""
+        elif k < 2 and "ummary" in text.lower() and (end := _SUMMARY_END.search(text)):
+            return squash(text[: end.start()]) or None
+        else:
+            continue
+        return _summary_from(text, first[k + 1 :])
     return None
+
+
+def _summary_from(text: str, rest: Sequence[Paragraph]) -> str | None:
+    """A summary that starts with `text`: to END SUMMARY, in it or in one of the paragraphs
+    `rest` (the summary's own paragraphs); else `text`, or the next paragraph when it is empty."""
+    parts = [text]
+    for para in (None, *rest):
+        if para is not None:
+            parts.append(para.text)
+        part = parts[-1]
+        end = _SUMMARY_END.search(part) if "ummary" in part.lower() else None
+        if end:
+            parts[-1] = part[: end.start()]
+            return squash(" ".join(parts)) or None
+    if not text.strip() and rest:
+        text = rest[0].text
+    return squash(text) or None
 
 
 # ---- the tree to the model -------------------------------------------------------------------

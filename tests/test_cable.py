@@ -355,6 +355,65 @@ def test_references_as_the_cables_write_them(
     assert refs_of(ref) == expected
 
 
+def summary_of(body: str) -> str | None:
+    text = f"CONFIDENTIAL BAKU 000139\nTAGS: PREL\nSUBJECT: A TEST\n\n{body}"
+    summary: str | None = record_of_text(text)["cable"]["summary"]
+    return summary
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # To END SUMMARY, over paragraphs.
+        (
+            "1. (C) Summary and Comment: The first.\n\n2. (C) The second. End Summary and "
+            "Comment.\n\n3. (C) Not in it.\n",
+            "The first. The second.",
+        ),
+        (
+            "BEGIN SUMMARY\n\n1. (C) The first.\n\n2. (C) The second.  END SUMMARY.\n\n"
+            "3. (C) Not in it.\n",
+            "The first. The second.",
+        ),
+        # No END SUMMARY: the paragraph it starts in.
+        ("1. (C) SUMMARY: The first.\n\n2. (C) Not in it.\n", "The first."),
+        (
+            "1. (U) Paragraph 4 has an action request.\n\n2. (C) Summary and Action Request. "
+            "With the visit near, the text.\n\n3. (C) Not in it.\n",
+            "With the visit near, the text.",
+        ),
+        # The paragraph's marking after the word is no part of the text.
+        ("1.  Summary: (SBU) The first. End Summary\n\n2. Not in it.\n", "The first."),
+        # Under a SUMMARY heading.
+        (
+            "SUMMARY\n-------\n\n1. (C) The first.\n\n2. (C) The second.\n",
+            "The first.",
+        ),
+        # An END SUMMARY the first paragraph ends with, where none began.
+        (
+            "1. (C) The first, told at once. END SUMMARY.\n\n2. (C) Not in it.\n",
+            "The first, told at once.",
+        ),
+        ("1. (C) No summary here.\n\n2. (C) Nor here.\n", None),
+    ],
+)
+def test_summaries_as_the_cables_write_them(body: str, expected: str | None) -> None:
+    assert summary_of(body) == expected
+
+
+def test_the_last_line_of_a_paragraph_above_a_heading_is_text_not_a_heading() -> None:
+    # 07YEREVAN77: "...how best to move forward \nnormalization of Turkish-Armenian relations.
+    # END SUMMARY \n \n----\nTWO PERCENT OR 40 - ...": the line above the blank and the next
+    # heading's rule was taken for a heading, and the paragraph and its summary lost it.
+    record = record_of(DEV / "07YEREVAN77.txt")
+    first = record["paragraphs"][0]
+    assert first["text"].endswith("normalization of Turkish-Armenian relations. END SUMMARY")
+    assert (
+        record["paragraphs"][1]["heading"] == "TWO PERCENT OR 40 - EXPERTS DEBATE THE IMPACT ON GDP"
+    )
+    assert record["cable"]["summary"].endswith("normalization of Turkish-Armenian relations.")
+
+
 def test_reasons_written_as_b_and_d() -> None:
     record = record_of(DEV / "09BAKU139.txt")
     assert record["cable"]["reasons"] == ["1.4(b)", "1.4(d)"]
