@@ -332,6 +332,47 @@ _TITLE_WORDS = frozenset(
         "u.s.",
         "ambassador-at-large",
         "by",
+        "to",
+        "a.i",
+        "ai",
+        "de",
+        "d'",
+        "affair",
+        "affairs",
+        "poloff",
+        "econoff",
+        "ecpo",
+        "ecmin",
+        "econcouns",
+        "couns",
+        "counsel",
+        "counselour",
+        "min",
+        "coun",
+        "mcounselor",
+        "minister-counselor",
+        "minister-counsellor",
+        "minister-counselour",
+        "dir",
+        "team",
+        "leader",
+        "unit",
+        "member",
+        "legal",
+        "labor",
+        "useu",
+        "ltc",
+        "col",
+        "maj",
+        "capt",
+        "gen",
+        "governance",
+        "interagency",
+        "institutional",
+        "permanent",
+        "this",
+        "message",
+        "classified",
     ]
 )
 
@@ -339,40 +380,70 @@ _TITLE_WORDS = frozenset(
 _NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
 
 
-def _is_title_word(word: str) -> bool:
-    """A word of an officer's title, or the abbreviation of one ("CG", "DCM", "POL/ECON"), but
-    no suffix of a name ("JR.")."""
-    bare = word.lower().strip(",.:")
+def _is_title_word(word: str, mixed_case: bool = True) -> bool:
+    """A word of an officer's title, or the abbreviation of one ("CG", "DCM", "POL/ECON",
+    "(AI)", "AF/C -"), but no suffix of a name ("JR."). In a text in capitals a short word may
+    be a name ("TOM", "LEE"): there only the words of the list are titles."""
+    bare = word.lower().strip(",.:;")
     if bare in _NAME_SUFFIXES:
         return False
-    return bare in _TITLE_WORDS or (word.isupper() and len(word) <= 4)
+    if bare in _TITLE_WORDS or "/" in bare or bare in ("-", "--") or word.startswith("("):
+        return True
+    # An abbreviation, not an initial ("E.", "S.K.").
+    return mixed_case and word.isupper() and bare.isalpha() and 2 <= len(bare) <= 5
 
 
+# Where the name and title end: the reasons ("for reasons", "-reasons", "per 1.4", "REASON:",
+# "E.O. 12958", a bare "1.4" after a comma, colon or dash), with the word broken by a wrapped
+# line as scrapes print it ("for rea sons", "f or reasons", "Re asons").
 _CLASSBY_SPLIT = re.compile(
-    r"[,;.]?\s*(?:\b(?:for|per)\s+)?\breasons?\b|[,;.]?\s*\bE\.?O\.?\s*\d|,?\s+per\s+\d", re.I
+    r"[,;.:]?\s*(?:\b(?:f\s?or|per)\s+)?(?:\b|-)r\s?e\s?a\s?s\s?o\s?n|[,;.]?\s*\bE\.?O\.?\s*\d"
+    r"|,?\s+per\s+\d|(?:\s+for)?(?:[,;:]|\s-)?\s+1\.\s?\d\b",
+    re.I,
 )
+# The head written twice, or inside the text: "Classified By: Classified by DCM Liz Dibble",
+# "Classified By: This message classified by ...", "Classified By: (C) CLASSIFIED BY ...".
+_CLASSBY_AGAIN = re.compile(r"^.{0,30}?\bclass?ifi?ed\s+by\b\s*:?\s*", re.I)
+
+
+_CLASSBY_IN_TEXT = re.compile(r"\bCLASSIFIED\s+BY\b", re.I)
 
 
 def classified_by(text: str) -> ClassifiedBy:
     """'Classified By: Ambassador Anne E. Derse. Reasons: 1.4 (b, d)' -> title and name."""
     head = lexer.CLASSBY.match(text)
     body = re.sub(r"^\s*:?\s*", "", text[head.end() :]) if head else text
-    who = _CLASSBY_SPLIT.split(body, maxsplit=1)[0]
-    who = squash(who).strip(" ,.;:")
+    again = _CLASSBY_AGAIN.match(body)
+    if again:
+        body = body[again.end() :]
+    # "Acting Pol/Econ Counselor:Steve Weston": a colon glued to the name.
+    body = re.sub(r"(?<=[A-Za-z]):(?=[A-Z])", ": ", squash(body))
+    who = _CLASSBY_SPLIT.split(body, maxsplit=1)[0].strip(" ,.;:-")
+    mixed = any(c.islower() for c in who)
     words = who.split()
-    k = 0
-    while k < len(words) - 1 and words[k].lower().strip(",.:") in _TITLE_WORDS:
-        k += 1
-    title = " ".join(words[:k]).strip(" ,") or None
-    name = " ".join(words[k:]).strip(" ,") or None
-    if title is None and name and "," in name:
+    title: str | None = None
+    name: str | None = who or None
+    if words and not _is_title_word(words[0], mixed) and "," in who:
         # The name first, then the title: "Luis G. Moreno, CG", "Joseph Kenny, Dhahran Consul
-        # General, Department of State".
-        first, _, rest = name.partition(",")
-        if any(_is_title_word(w) for w in rest.replace(",", " ").split()):
-            name, title = first.strip(), rest.strip(" ,")
-    if name and not any(c.isalpha() for c in name):
-        name = None
+        # General, Department of State", "THOMAS W. SIMONS, JR., AMBASSADOR".
+        first, _, rest = who.partition(",")
+        suffix = re.match(r"\s*((?:JR|SR|II|III|IV)\b\.?)\s*,?", rest, re.I)
+        if suffix:
+            first, rest = f"{first}, {suffix.group(1)}", rest[suffix.end() :]
+        if any(_is_title_word(w, mixed) for w in rest.replace(",", " ").split()):
+            name, title = first.strip(), rest.strip(" ,") or None
+        elif not rest.strip(" ,"):
+            name = first.strip()
+    else:
+        # The title first: the name is what follows its last word ("Kirkuk PRT Team Leader
+        # Howard Keegan", "Acting Deputy Chief of Mission Marc Wall").
+        k = max((i + 1 for i, w in enumerate(words[:-1]) if _is_title_word(w, mixed)), default=0)
+        title = " ".join(words[:k]).strip(" ,:-") or None
+        name = " ".join(words[k:]).strip(" ,") or None
+    if name and (
+        not any(c.isalpha() for c in name) or all(_is_title_word(w, mixed) for w in name.split())
+    ):
+        name = None  # "CLASSIFIED BY SECTION 1.5 (B) AND (D)": no one is named
     return ClassifiedBy(text=squash(text), name=name, title=title)
 
 
@@ -863,6 +934,17 @@ class CableReader:
             self.chosen["title"] = "both" if agrees else "text"
 
         paragraphs = self.paragraphs()
+        if cby is None:
+            # Older telegrams say it in their first paragraph: "1. (U) CLASSIFIED BY ROBERT P.
+            # FINN, DEPUTY CHIEF OF MISSION. REASON: 1.5 (D)", "1. CONFIDENTIAL - ENTIRE TEXT.
+            # CLASSIFIED BY: ...".
+            for para in paragraphs[:2]:
+                m = _CLASSBY_IN_TEXT.search(para.text, 0, 80)
+                if m:
+                    cby = classified_by(para.text[m.start() :])
+                    reason_list = reasons(para.text[m.start() :])
+                    self.spans["classified_by"] = para.span
+                    break
         signed: tuple[str, ...] = ()
         if p.signature is not None:
             m = lexer.SIGNATURE.match(str(p.signature))

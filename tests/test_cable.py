@@ -414,6 +414,85 @@ def test_the_last_line_of_a_paragraph_above_a_heading_is_text_not_a_heading() ->
     assert record["cable"]["summary"].endswith("normalization of Turkish-Armenian relations.")
 
 
+def classified_by_of(front: str, body: str = "1. (C) Text.") -> tuple[Any, list[str]]:
+    text = f"CONFIDENTIAL BAKU 000139\nTAGS: PREL\nSUBJECT: A TEST\n{front}\n\n{body}\n"
+    cable = record_of_text(text)["cable"]
+    by = cable["classified_by"]
+    return (by and (by["name"], by["title"])), cable["reasons"]
+
+
+@pytest.mark.parametrize(
+    ("front", "name", "title"),
+    [
+        # The title first: the name follows its last word, abbreviations included.
+        (
+            "Classified By: Kirkuk PRT Team Leader Jane Roe for reasons 1.4 (b)",
+            "Jane Roe",
+            "Kirkuk PRT Team Leader",
+        ),
+        (
+            "Classified By: IO Acting A/S Jane Q. Roe, E.O. 12958, Reasons: 1.4(b)",
+            "Jane Q. Roe",
+            "IO Acting A/S",
+        ),
+        ("CLASSIFIED BY AF/C - JOHN ROE, REASON 1.5\n(D).", "JOHN ROE", "AF/C"),
+        (
+            "Classified By: Acting Pol/Econ Counselor:Jane Roe, \nreasons 1.4 (b and d)",
+            "Jane Roe",
+            "Acting Pol/Econ Counselor",
+        ),
+        # The head written twice or inside the text.
+        (
+            "Classified By: Classified by DCM Jane Roe for reasons 1.4 (b) and \n(d).",
+            "Jane Roe",
+            "DCM",
+        ),
+        (
+            "Classified By: This message classified by Econ Minister Counselor \nJane Roe for "
+            "reasons 1.4 (b).",
+            "Jane Roe",
+            "Econ Minister Counselor",
+        ),
+        # The reasons as scrapes break them, or without the word.
+        (
+            "CLASSIFIED BY: ACTING DEPUTY PRINCIPAL OFFICER JOHN ROE.  REA \nSONS: 1.4 (B,D)",
+            "JOHN ROE",
+            "ACTING DEPUTY PRINCIPAL OFFICER",
+        ),
+        (
+            "Classified By: Political Minister Counselor Jane Roe for re \nason 1.4 (b/d)",
+            "Jane Roe",
+            "Political Minister Counselor",
+        ),
+        ("CLASSIFIED BY DCM\nJOHN ROE - 1.5 B,D.", "JOHN ROE", "DCM"),
+        ("Classified By: AMBASSADOR JOHN E. ROE: 1.2 (B), (D)", "JOHN E. ROE", "AMBASSADOR"),
+        ("Classified By: PRM/AFR Dir. Jane Roe-reasons 1.4(b/d)", "Jane Roe", "PRM/AFR Dir."),
+        # The name first, a suffix kept with it.
+        ("CLASSIFIED BY: Jane Roe, Ambassador; REASON: 1.4(B)", "Jane Roe", "Ambassador"),
+        (
+            "CLASSIFIED BY JOHN W. ROE, JR., AMBASSADOR.\nREASON:  1.5 (B), (C) AND (D).",
+            "JOHN W. ROE, JR.",
+            "AMBASSADOR",
+        ),
+        # No one named.
+        ("CLASSIFIED BY SECTION 1.5 (B)\nAND (D).", None, None),
+    ],
+)
+def test_classified_by_in_every_layout(front: str, name: str | None, title: str | None) -> None:
+    by, _ = classified_by_of(front)
+    assert by == (name, title)
+
+
+def test_classified_by_in_the_first_paragraph() -> None:
+    by, reasons = classified_by_of(
+        "",
+        "1.  (U)  CLASSIFIED BY JOHN P. ROE, DEPUTY CHIEF OF\nMISSION.  REASON: 1.5 (D)\n\n"
+        "2.  (C)  Text.",
+    )
+    assert by == ("JOHN P. ROE", "DEPUTY CHIEF OF MISSION")
+    assert reasons == ["1.5(d)"]
+
+
 def test_reasons_written_as_b_and_d() -> None:
     record = record_of(DEV / "09BAKU139.txt")
     assert record["cable"]["reasons"] == ["1.4(b)", "1.4(d)"]
