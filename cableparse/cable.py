@@ -214,16 +214,29 @@ def tags(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-_LEAD_MARKING = re.compile(r"^\(\s?[A-Z]{1,4}(?:\s?/{1,2}\s?[A-Z]{1,6})*\s?\)\s*")
+# A portion marking before the subject ("(C)", "(S/NF)", "(SBU)"); other parentheses stay
+# ("(IAEA) BOARD MEETS", "USD(P) EDELMAN").
+_LEAD_MARKING = re.compile(lexer.MARKING.pattern + r"\s*")
+# A REF on the SUBJECT's own line, as a scrape that lost the line breaks prints it: "SUBJECT:
+# ... CORPORATION REF: 09 TRIPOLI 862 TRIPOLI 00000116 001.2 OF 003 CLASSIFIED BY: ...".
+_SUBJECT_REF = re.compile(r"\s\bREF(?:S|TELS?)?\s*:\s")
+# What follows such a REF on that line: a page header, and the Classified By line.
+_PAGE_HEADER = re.compile(r"\b[A-Z][A-Z ]{1,30} \d{6,8} \d{3}(?:\.\d)? OF \d{3}\b")
+_CLASSBY_TAIL = re.compile(r"\b(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\b", re.I)
 
 
-def subject(lines: Sequence[str]) -> str | None:
+def subject(lines: Sequence[str]) -> tuple[str | None, str]:
+    """The SUBJECT's text, and what a REF on its line says (empty when there is none)."""
     first = re.sub(r"^\s*SUBJ(?:ECT)?\b\s*:?", "", lines[0], flags=re.I)
     # Continuation lines may start with a telegram's "-" and a scrape may add a lone "...".
     rest = [re.sub(r"^\s*-\s+", "", ln) for ln in lines[1:] if any(c.isalnum() for c in ln)]
     text = squash(unmark(" ".join([first, *rest])))
-    text = _LEAD_MARKING.sub("", text)
-    return text or None
+    text = _LEAD_MARKING.sub("", text, count=1)
+    tail = ""
+    ref = _SUBJECT_REF.search(text)
+    if ref:
+        text, tail = text[: ref.start()].rstrip(), "REF: " + text[ref.end() :]
+    return text or None, tail
 
 
 _DECL = re.compile(r"DECL(?:ASSIFY)?\s*(?:ON)?\s*:?\s*(\d{1,2})/(\d{1,2})/(\d{2,4})", re.I)
@@ -913,8 +926,20 @@ class CableReader:
                 tag_list.update(dict.fromkeys(tags(" ".join(lines))))
                 self.spans.setdefault("tags", _span(toks))
             elif kind == "subject" and subj is None:
-                subj = subject(lines)
+                subj, tail = subject(lines)
                 self.spans["subject"] = _span(toks)
+                if tail:
+                    by = _CLASSBY_TAIL.search(tail)
+                    if by:
+                        cby = classified_by(tail[by.start() :])
+                        reason_list = reasons(tail[by.start() :])
+                        self.spans["classified_by"] = _span(toks)
+                        tail = tail[: by.start()]
+                    found, notes = references(_PAGE_HEADER.sub("", tail), year, ref_id, station)
+                    refs.extend(found)
+                    for note in notes:
+                        self.warn(note)
+                    self.spans.setdefault("references", _span(toks))
             elif kind == "ref":
                 found, notes = references(" ".join(lines), year, ref_id, station)
                 refs.extend(found)

@@ -493,6 +493,38 @@ def test_classified_by_in_the_first_paragraph() -> None:
     assert reasons == ["1.5(d)"]
 
 
+def test_a_ref_on_the_subject_line_ends_the_subject() -> None:
+    # A scrape that lost the line breaks: the REF, a page header and Classified By follow the
+    # subject on its line.
+    text = (
+        "O 010335Z JUN 10\nCONFIDENTIAL TRIPOLI 000116\nTAGS: PGOV\n\nSUBJECT: PLANS FOR THE "
+        "OIL CORPORATION REF: 09 TRIPOLI 862 TRIPOLI 00000116 001.2 OF 003 CLASSIFIED BY: Jane "
+        "Roe, Ambassador. REASON: 1.4 (b), (d)\n\n1. (C) Text.\n"
+    )
+    record = record_of_text(text)
+    cable = record["cable"]
+    assert record["title"] == cable["subject"] == "PLANS FOR THE OIL CORPORATION"
+    assert [r["id"] for r in cable["references"]] == ["09TRIPOLI862"]
+    assert cable["classified_by"]["name"] == "Jane Roe"
+    assert cable["reasons"] == ["1.4(b)", "1.4(d)"]
+    assert not record["provenance"]["warnings"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("SUBJECT: (S/NF) SPIKE IN ARRESTS", "SPIKE IN ARRESTS"),
+        ("SUBJECT: (SBU) USD(P) BRIEFS NATO", "USD(P) BRIEFS NATO"),
+        # Parentheses that are no portion marking stay.
+        ("SUBJECT: (IAEA) BOARD MEETS", "(IAEA) BOARD MEETS"),
+        ("SUBJECT: (CORRECTED COPY) BOARD MEETS", "(CORRECTED COPY) BOARD MEETS"),
+    ],
+)
+def test_a_leading_portion_marking_is_no_part_of_the_subject(line: str, expected: str) -> None:
+    record = record_of_text(f"CONFIDENTIAL BAKU 000139\nTAGS: PREL\n{line}\n\n1. (C) Text.\n")
+    assert record["cable"]["subject"] == expected
+
+
 def test_reasons_written_as_b_and_d() -> None:
     record = record_of(DEV / "09BAKU139.txt")
     assert record["cable"]["reasons"] == ["1.4(b)", "1.4(d)"]
