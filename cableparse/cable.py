@@ -974,8 +974,9 @@ class CableReader:
         if p.signature is not None:
             m = lexer.SIGNATURE.match(str(p.signature))
             written = m["name"] if m else str(p.signature)
-            name = re.sub(r"[^A-Za-z'./ -]", "", written).strip(" ./")
-            signed = (name,) if name else ()
+            # Two signers are joined by "/": "KEEGAN/PAAL" is KEEGAN and PAAL.
+            names = (re.sub(r"[^A-Za-z'. -]", "", n).strip(" .") for n in written.split("/"))
+            signed = tuple(n for n in names if n)
             self.spans["signature"] = _span([p.signature])
 
         prec = None

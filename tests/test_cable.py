@@ -525,6 +525,26 @@ def test_a_leading_portion_marking_is_no_part_of_the_subject(line: str, expected
     assert record["cable"]["subject"] == expected
 
 
+def test_two_signers_joined_by_a_slash() -> None:
+    text = "CONFIDENTIAL BAKU 000139\nTAGS: PREL\nSUBJECT: A TEST\n\n1. (C) Text.\n\nKEEGAN/PAAL\n"
+    assert record_of_text(text)["cable"]["signed_by"] == ["KEEGAN", "PAAL"]
+
+
+def test_page_headers_and_xmt_lines_are_no_addressees() -> None:
+    # A telegram's second page starts inside its addressee list; XMT names the posts the
+    # telegram was not sent to.
+    text = (
+        "R 182333Z FEB 09\nFM SECSTATE WASHDC\nTO AMEMBASSY BAKU IMMEDIATE 1234\n"
+        "PAGE 02 STATE 015113 182333Z\nAMEMBASSY ANKARA PRIORITY 5678\nINFO AMEMBASSY PARIS 0001\n"
+        "                       CONFIDENTIAL\n\nPAGE 03        STATE  015113  182333Z\n"
+        "AMEMBASSY LONDON 0002\nXMT AMEMBASSY ROME\nAMCONSUL MILAN\n"
+        "CONFIDENTIAL STATE 015113\nTAGS: PREL\nSUBJECT: A TEST\n\n1. (C) Text.\n"
+    )
+    cable = record_of_text(text)["cable"]
+    assert [r["name"] for r in cable["to"]] == ["AMEMBASSY BAKU", "AMEMBASSY ANKARA"]
+    assert [r["name"] for r in cable["info"]] == ["AMEMBASSY PARIS", "AMEMBASSY LONDON"]
+
+
 def test_reasons_written_as_b_and_d() -> None:
     record = record_of(DEV / "09BAKU139.txt")
     assert record["cable"]["reasons"] == ["1.4(b)", "1.4(d)"]
