@@ -1,10 +1,11 @@
 """Evaluate the cable parser against the truth shipped with a corpus.
 
 For every `<REFID>.txt` (or `.html`) with a `<REFID>.json` beside it, compare the record's id,
-reference_id, title, date and classification with the truth, and print the share that match
-and every miss. A Cable Viewer page without a sidecar is compared with its own metadata table and
-heading ("Viewing cable REFID, TITLE"), and a `cables.csv` dump row by row with its columns (no
-title there), both read here independently of cableparse (lxml, Python's csv module).
+reference_id, title, date and classification (and a cables.csv row's references) with the
+truth, and print the share that match and every miss. A Cable Viewer page without a sidecar
+is compared with its own metadata table and heading ("Viewing cable REFID, TITLE"), and a
+`cables.csv` dump row by row with its columns (no title there), both read here independently
+of cableparse (lxml, Python's csv module).
 Usage: python benchmarks/eval_cables.py [FOLDER ...]
 (default: ../shared/corpus/cablegate-dev, cablegate-html and cables-csv).
 
@@ -27,7 +28,7 @@ from folders import folders_from_arguments
 from cableparse import ids, parse_path
 from cableparse.errors import ParseError
 
-FIELDS = ("id", "reference_id", "title", "date", "classification")
+FIELDS = ("id", "reference_id", "title", "date", "classification", "references")
 
 
 def norm_title(text: str | None) -> str:
@@ -76,6 +77,7 @@ def csv_truth(path: Path) -> list[dict[str, str]]:
                     "reference_id": row[2],
                     "date": f"{year}-{int(month):02d}-{int(day):02d}",
                     "classification": row[4],
+                    "references": row[5],
                 }
             )
     return out
@@ -116,6 +118,13 @@ def compare(record: dict[str, object], truth: dict[str, str]) -> dict[str, tuple
     }
     if "title" not in truth:
         del results["title"]
+    if "references" in truth:
+        # The dump's column: the ids the cable cites, separated by "|".
+        want_refs = sorted({r for r in truth["references"].split("|") if r})
+        refs = cable.get("references") or []
+        assert isinstance(refs, list)
+        got_refs = sorted({str(r["id"]) for r in refs if r.get("id")})
+        results["references"] = (got_refs == want_refs, f"{got_refs} != {want_refs}")
     return results
 
 

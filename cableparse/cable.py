@@ -204,24 +204,39 @@ _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9/&.-]*(?:\s*\([^()\n]{1,80}\))?")
 
 def tags(text: str) -> tuple[str, ...]:
     text = re.sub(r"^\s*TAGS\s*:?", "", unmark(text), flags=re.I)
-    out: list[str] = []
+    # A dict as an ordered set: a list's membership test made a TAGS list over 8,000 lines
+    # take 0.8 s (quadratic).
+    out: dict[str, None] = {}
     for m in _TAG.finditer(text):
         tag = squash(m.group(0)).upper().rstrip(".")
-        if tag and tag not in out:
-            out.append(tag)
+        if tag:
+            out.setdefault(tag)
     return tuple(out)
 
 
-_LEAD_MARKING = re.compile(r"^\(\s?[A-Z]{1,4}(?:\s?/{1,2}\s?[A-Z]{1,6})*\s?\)\s*")
+# A portion marking before the subject ("(C)", "(S/NF)", "(SBU)"); other parentheses stay
+# ("(IAEA) BOARD MEETS", "USD(P) EDELMAN").
+_LEAD_MARKING = re.compile(lexer.MARKING.pattern + r"\s*")
+# A REF on the SUBJECT's own line, as a scrape that lost the line breaks prints it: "SUBJECT:
+# ... CORPORATION REF: 09 TRIPOLI 862 TRIPOLI 00000116 001.2 OF 003 CLASSIFIED BY: ...".
+_SUBJECT_REF = re.compile(r"\s\bREF(?:S|TELS?)?\s*:\s")
+# What follows such a REF on that line: a page header, and the Classified By line.
+_PAGE_HEADER = re.compile(r"\b[A-Z][A-Z ]{1,30} \d{6,8} \d{3}(?:\.\d)? OF \d{3}\b")
+_CLASSBY_TAIL = re.compile(r"\b(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\b", re.I)
 
 
-def subject(lines: Sequence[str]) -> str | None:
+def subject(lines: Sequence[str]) -> tuple[str | None, str]:
+    """The SUBJECT's text, and what a REF on its line says (empty when there is none)."""
     first = re.sub(r"^\s*SUBJ(?:ECT)?\b\s*:?", "", lines[0], flags=re.I)
     # Continuation lines may start with a telegram's "-" and a scrape may add a lone "...".
     rest = [re.sub(r"^\s*-\s+", "", ln) for ln in lines[1:] if any(c.isalnum() for c in ln)]
     text = squash(unmark(" ".join([first, *rest])))
-    text = _LEAD_MARKING.sub("", text)
-    return text or None
+    text = _LEAD_MARKING.sub("", text, count=1)
+    tail = ""
+    ref = _SUBJECT_REF.search(text)
+    if ref:
+        text, tail = text[: ref.start()].rstrip(), "REF: " + text[ref.end() :]
+    return text or None, tail
 
 
 _DECL = re.compile(r"DECL(?:ASSIFY)?\s*(?:ON)?\s*:?\s*(\d{1,2})/(\d{1,2})/(\d{2,4})", re.I)
@@ -330,6 +345,47 @@ _TITLE_WORDS = frozenset(
         "u.s.",
         "ambassador-at-large",
         "by",
+        "to",
+        "a.i",
+        "ai",
+        "de",
+        "d'",
+        "affair",
+        "affairs",
+        "poloff",
+        "econoff",
+        "ecpo",
+        "ecmin",
+        "econcouns",
+        "couns",
+        "counsel",
+        "counselour",
+        "min",
+        "coun",
+        "mcounselor",
+        "minister-counselor",
+        "minister-counsellor",
+        "minister-counselour",
+        "dir",
+        "team",
+        "leader",
+        "unit",
+        "member",
+        "legal",
+        "labor",
+        "useu",
+        "ltc",
+        "col",
+        "maj",
+        "capt",
+        "gen",
+        "governance",
+        "interagency",
+        "institutional",
+        "permanent",
+        "this",
+        "message",
+        "classified",
     ]
 )
 
@@ -337,40 +393,70 @@ _TITLE_WORDS = frozenset(
 _NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv"])
 
 
-def _is_title_word(word: str) -> bool:
-    """A word of an officer's title, or the abbreviation of one ("CG", "DCM", "POL/ECON"), but
-    no suffix of a name ("JR.")."""
-    bare = word.lower().strip(",.:")
+def _is_title_word(word: str, mixed_case: bool = True) -> bool:
+    """A word of an officer's title, or the abbreviation of one ("CG", "DCM", "POL/ECON",
+    "(AI)", "AF/C -"), but no suffix of a name ("JR."). In a text in capitals a short word may
+    be a name ("TOM", "LEE"): there only the words of the list are titles."""
+    bare = word.lower().strip(",.:;")
     if bare in _NAME_SUFFIXES:
         return False
-    return bare in _TITLE_WORDS or (word.isupper() and len(word) <= 4)
+    if bare in _TITLE_WORDS or "/" in bare or bare in ("-", "--") or word.startswith("("):
+        return True
+    # An abbreviation, not an initial ("E.", "S.K.").
+    return mixed_case and word.isupper() and bare.isalpha() and 2 <= len(bare) <= 5
 
 
+# Where the name and title end: the reasons ("for reasons", "-reasons", "per 1.4", "REASON:",
+# "E.O. 12958", a bare "1.4" after a comma, colon or dash), with the word broken by a wrapped
+# line as scrapes print it ("for rea sons", "f or reasons", "Re asons").
 _CLASSBY_SPLIT = re.compile(
-    r"[,;.]?\s*(?:\b(?:for|per)\s+)?\breasons?\b|[,;.]?\s*\bE\.?O\.?\s*\d|,?\s+per\s+\d", re.I
+    r"[,;.:]?\s*(?:\b(?:f\s?or|per)\s+)?(?:\b|-)r\s?e\s?a\s?s\s?o\s?n|[,;.]?\s*\bE\.?O\.?\s*\d"
+    r"|,?\s+per\s+\d|(?:\s+for)?(?:[,;:]|\s-)?\s+1\.\s?\d\b",
+    re.I,
 )
+# The head written twice, or inside the text: "Classified By: Classified by DCM Liz Dibble",
+# "Classified By: This message classified by ...", "Classified By: (C) CLASSIFIED BY ...".
+_CLASSBY_AGAIN = re.compile(r"^.{0,30}?\bclass?ifi?ed\s+by\b\s*:?\s*", re.I)
+
+
+_CLASSBY_IN_TEXT = re.compile(r"\bCLASSIFIED\s+BY\b", re.I)
 
 
 def classified_by(text: str) -> ClassifiedBy:
     """'Classified By: Ambassador Anne E. Derse. Reasons: 1.4 (b, d)' -> title and name."""
     head = lexer.CLASSBY.match(text)
     body = re.sub(r"^\s*:?\s*", "", text[head.end() :]) if head else text
-    who = _CLASSBY_SPLIT.split(body, maxsplit=1)[0]
-    who = squash(who).strip(" ,.;:")
+    again = _CLASSBY_AGAIN.match(body)
+    if again:
+        body = body[again.end() :]
+    # "Acting Pol/Econ Counselor:Steve Weston": a colon glued to the name.
+    body = re.sub(r"(?<=[A-Za-z]):(?=[A-Z])", ": ", squash(body))
+    who = _CLASSBY_SPLIT.split(body, maxsplit=1)[0].strip(" ,.;:-")
+    mixed = any(c.islower() for c in who)
     words = who.split()
-    k = 0
-    while k < len(words) - 1 and words[k].lower().strip(",.:") in _TITLE_WORDS:
-        k += 1
-    title = " ".join(words[:k]).strip(" ,") or None
-    name = " ".join(words[k:]).strip(" ,") or None
-    if title is None and name and "," in name:
+    title: str | None = None
+    name: str | None = who or None
+    if words and not _is_title_word(words[0], mixed) and "," in who:
         # The name first, then the title: "Luis G. Moreno, CG", "Joseph Kenny, Dhahran Consul
-        # General, Department of State".
-        first, _, rest = name.partition(",")
-        if any(_is_title_word(w) for w in rest.replace(",", " ").split()):
-            name, title = first.strip(), rest.strip(" ,")
-    if name and not any(c.isalpha() for c in name):
-        name = None
+        # General, Department of State", "THOMAS W. SIMONS, JR., AMBASSADOR".
+        first, _, rest = who.partition(",")
+        suffix = re.match(r"\s*((?:JR|SR|II|III|IV)\b\.?)\s*,?", rest, re.I)
+        if suffix:
+            first, rest = f"{first}, {suffix.group(1)}", rest[suffix.end() :]
+        if any(_is_title_word(w, mixed) for w in rest.replace(",", " ").split()):
+            name, title = first.strip(), rest.strip(" ,") or None
+        elif not rest.strip(" ,"):
+            name = first.strip()
+    else:
+        # The title first: the name is what follows its last word ("Kirkuk PRT Team Leader
+        # Howard Keegan", "Acting Deputy Chief of Mission Marc Wall").
+        k = max((i + 1 for i, w in enumerate(words[:-1]) if _is_title_word(w, mixed)), default=0)
+        title = " ".join(words[:k]).strip(" ,:-") or None
+        name = " ".join(words[k:]).strip(" ,") or None
+    if name and (
+        not any(c.isalpha() for c in name) or all(_is_title_word(w, mixed) for w in name.split())
+    ):
+        name = None  # "CLASSIFIED BY SECTION 1.5 (B) AND (D)": no one is named
     return ClassifiedBy(text=squash(text), name=name, title=title)
 
 
@@ -387,6 +473,7 @@ _MULTIWORD_STATIONS = sorted(
             "RIO DE JANEIRO",
             "SAO PAULO",
             "HO CHI MINH CITY",
+            "HO CHI MINH",
             "TEL AVIV",
             "KUALA LUMPUR",
             "PORT AU PRINCE",
@@ -425,14 +512,50 @@ _MULTIWORD_STATIONS = sorted(
     key=len,
     reverse=True,
 )
-_REF_CITE = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})\s+)?([A-Z][A-Z-]*)\s+0*(\d{1,7})(?![\d/])")
+# A citation: an optional year ("2008 BAKU 1069", "08 UNVIE 638"), a station word, and a serial,
+# which may follow a portion marking or "#" ("KUWAIT (C)02293", "BAGHDAD #3565") and carry its
+# own year after it ("QUITO 4525-91", "PANAMA 00789/08", "AMMAN 07718 99", "STATE (01) 201265").
+# A serial that more digit groups follow is a report's number ("IIR 6 941 0165"), not a cable's.
+_REF_CITE = re.compile(
+    r"(?:(?<![\d/])(?P<year>\d{4}|\d{2})\s+)?(?P<station>[A-Z][A-Z-]*)(?P<gap>\s*)"
+    r"(?:\((?P<pyear>\d{2})\)\s*|\([A-Z]{1,4}\)\s*|#\s?)?0*(?P<serial>\d{1,7})(?!\d)"
+    # Not a date ("12/01/09"); a year after the serial; no more digit groups after it.
+    r"(?!/\d{1,2}/)(?:[-/](?P<syear>\d{2})(?![\d/])|\s(?P<tyear>\d{2})(?=\s*(?:[,;]|$)))?"
+    r"(?!\s+\d{3,})"
+)
+# More serials of the same station: "BRASILIA 2799 AND 2764", "KABUL 936/935",
+# "GUANGZHOU 11657 AND 7743, 12155".
+_MORE_SERIALS = re.compile(
+    r"(?:\s*(?:,|/|&|\bAND\b)\s*)0*(\d{1,7})(?!\d)(?!/\d{1,2}/)(?!\s+\d{3,})"
+)
+# The number before the station: "REF: 870 ULAANBAATAR", "A) 377 KATHMANDU".
+_SERIAL_FIRST = re.compile(r"(?<![\d/])(\d{1,7})\s+([A-Z][A-Z]+)\b")
+_MONTH_NAMES = [
+    "JANUARY",
+    "FEBRUARY",
+    "MARCH",
+    "APRIL",
+    "JUNE",
+    "JULY",
+    "AUGUST",
+    "SEPTEMBER",
+    "OCTOBER",
+    "NOVEMBER",
+    "DECEMBER",
+]
 _NOT_STATIONS = frozenset(
     [
+        *_MONTH_NAMES,
+        *MONTHS,
+        "SEPT",
         "PARA",
         "PARAS",
         "PARAGRAPH",
+        "PARAGRAPHS",
         "REF",
+        "REFS",
         "REFTEL",
+        "REFERENCE",
         "AND",
         "OR",
         "OF",
@@ -442,132 +565,210 @@ _NOT_STATIONS = frozenset(
         "NUMBER",
         "DTD",
         "DATED",
-        "OF",
         "ON",
         "IN",
         "AT",
         "TO",
         "FROM",
-        "NOV",
-        "DEC",
-        "JAN",
-        "FEB",
-        "MAR",
-        "APR",
-        "MAY",
-        "JUN",
-        "JUL",
-        "AUG",
-        "SEP",
-        "OCT",
-        "SEPT",
         "CA",
         "PAGE",
         "SECTION",
+        "SECTIONS",
+        "TELEGRAM",
+        "TELEGRAMS",
+        "CABLE",
+        "CABLES",
+        "MESSAGE",
+        "MSG",
+        "IIR",
+        "REPORT",
+        "NOTE",
+        "LETTER",
+        "MEMO",
+        "FAX",
+        "APPENDIX",
+        "ANNEX",
+        "ITEM",
+        "RESOLUTION",
+        "UNSCR",
+        "PUBLIC",
+        "LAW",
+        "FAM",
+        "CFR",
+        "USC",
+        "EO",
+        "STATEMENT",
     ]
 )
-# "A. ", "(B) ", "C) ", and "A)." with or without a space after it: "A).UNVIE 003, B).08 UNVIE 638".
+# A label: "A. ", "(B) ", "C) ", "[D] ", "E - ", "¶F. ", and "A)" or "(A)" glued to the citation
+# ("A).UNVIE 003", "(A)BRASILIA 13511", "B)HK05511"); a label printed twice ("A. A)STATE 70789",
+# "A. A: PANAMA 00789/08", "A. REF A STATE 122214") is one.
 _REF_LABEL = re.compile(
-    r"(?:^|(?<=\s))¶?\(?([A-Z])\s?(?:\)\.|[.)])(?:\s+\(?[A-Z]\s?\))?(?:\s+|(?<=\)\.))"
+    r"(?:^|(?<=[\s;,]))¶?(?:\(([A-Z])\)|\[([A-Z])\]|([A-Z])\s?(?:\)\.?|\.|\s-(?=\s)))"
+    r"(?:\s*(?:REF:?\s+)?\(?[A-Z]\s?[.):](?=\s|[A-Z]))?"
+    r"(?:\s*REF(?:ERENCE)?\b:?)?(?:\s+|(?<=[).\]])(?=[A-Z0-9]))"
 )
 # Unlabelled references end at a semicolon, or at a colon before the next cable's citation:
 # "TEHRAN 1091: TEHRAN 263: MOSCOW 1603".
 _REF_SPLIT = re.compile(r";\s*|:\s+(?=(?:\d{2}(?:\d{2})?\s+)?[A-Z][A-Z-]+\s+\d)")
+_REF_HEAD = re.compile(r"^\s*(?:REF(?:S|TELS?|ERENCES?)?\s*:\s*)+(?:REF\s+(?=\(?[A-Z][).]))?", re.I)
+_EMAIL = re.compile(r"\bE-?MAILS?\b")
+_TELCON = re.compile(r"\bTEL(?:E)?CONS?\b|\bPHONE\b|\bTELEPHONE\b")
 
 
 def references(
-    text: str, year: int | None, own_id: str | None
+    text: str, year: int | None, own_id: str | None, station: str | None = None
 ) -> tuple[tuple[Reference, ...], list[str]]:
-    """A REF section's text to its items; a cable's citation of itself is dropped."""
+    """A REF section's text to its items, one Reference for each cable an item cites (or one
+    for an item that cites none); a cable's citation of itself is dropped. `station` is the
+    citing cable's, which a bare serial ("A) 6307") cites."""
     warnings: list[str] = []
-    body = squash(unmark(re.sub(r"^\s*REF(?:S|TELS?|ERENCES?)?\s*:\s*", "", text, flags=re.I)))
+    body = squash(unmark(_REF_HEAD.sub("", text)))
     if not body:
         return (), warnings
     items: list[tuple[str | None, str]] = []
-    labels = list(_REF_LABEL.finditer(body))
-    if labels and labels[0].start() == 0:
-        for k, m in enumerate(labels):
-            nxt = labels[k + 1] if k + 1 < len(labels) else None
-            item = body[m.end() : nxt.start() if nxt else len(body)].strip(" ;,")
-            if not item and nxt is not None and nxt.group(1) == m.group(1):
-                continue  # a label printed twice, "A. A. DHAHRAN 217": one reference
-            items.append((m.group(1), item))
-    else:
-        items.extend((None, part.strip()) for part in _REF_SPLIT.split(body) if part.strip())
+    labels: list[tuple[re.Match[str], str]] = []
+    for m in _REF_LABEL.finditer(body):
+        letter = m.group(1) or m.group(2) or m.group(3)
+        if labels:
+            # The next label is the same letter or one of the next three; an initial ("J.
+            # SPEAKS") is no label.
+            step = ord(letter) - ord(labels[-1][1])
+            if 0 <= step <= 3:
+                labels.append((m, letter))
+        elif m.start() == 0 or (letter == "A" and body[: m.start()].rstrip().endswith(";")):
+            labels.append((m, letter))
+    # Text before the first label is unlabelled: "REF: 09 STATE 96625; A. A)STATE 70789".
+    lead = body[: labels[0][0].start()] if labels else body
+    items.extend((None, part.strip(" ,")) for part in _REF_SPLIT.split(lead) if part.strip(" ,"))
+    for k, (m, letter) in enumerate(labels):
+        nxt = labels[k + 1][0] if k + 1 < len(labels) else None
+        item = body[m.end() : nxt.start() if nxt else len(body)].strip(" ;,-")
+        if not item and nxt is not None:
+            continue  # a label printed twice, "A. A. DHAHRAN 217": one reference
+        items.append((letter, item))
     out: list[Reference] = []
     for label, item in items:
-        ref_id = cited_cable(item, year)
-        kind = "cable" if ref_id else "other"
         upper = item.upper()
-        if re.search(r"\bE-?MAILS?\b", upper):
+        kind = "other"
+        if _EMAIL.search(upper):
             kind = "email"
-        elif re.search(r"\bTEL(?:E)?CONS?\b|\bPHONE\b|\bTELEPHONE\b", upper):
+        elif _TELCON.search(upper):
             kind = "telcon"
-        if ref_id and own_id and ref_id == own_id:
-            warnings.append(f"dropped a reference to the cable itself: REF {label or ''} {item}")
-            continue
-        out.append(Reference(text=item, label=label, kind=kind, id=ref_id))  # type: ignore[arg-type]
+        cited = cited_cables(item, year, station) if kind == "other" else []
+        if not cited:
+            out.append(Reference(text=item, label=label, kind=kind))  # type: ignore[arg-type]
+        for ref_id in cited:
+            if own_id and ref_id == own_id:
+                warnings.append(
+                    f"dropped a reference to the cable itself: REF {label or ''} {item}"
+                )
+                continue
+            out.append(Reference(text=item, label=label, kind="cable", id=ref_id))
     return tuple(out), warnings
 
 
-def cited_cable(item: str, year: int | None) -> str | None:
-    """'2008 BAKU 1069 AND PREVIOUS' -> '08BAKU1069'; a year-less citation takes `year`."""
-    words = item.upper().replace(",", " ").split()
-    text = " ".join(words)
+def cited_cables(item: str, year: int | None, station: str | None = None) -> list[str]:
+    """Every cable an item cites: 'BRASILIA 2799 AND 2764' -> ['04BRASILIA2799',
+    '04BRASILIA2764'] (with year 2004); a citation without a year takes `year`."""
+    text = " ".join(item.upper().split())
+    out: list[str] = []
     for m in _REF_CITE.finditer(text):
-        cite_year, station, serial = m.group(1), m.group(2), m.group(3)
-        if station in _NOT_STATIONS or len(station) < 3:
+        word = m["station"]
+        if word in _NOT_STATIONS or len(word.strip("-")) < 2:
             continue
-        # Widen to a known multi-word station ending at this word ("USUN NEW YORK 258").
-        before = text[: m.start(2)].split()
+        if not m["gap"] and ids.known_station(word) is None:
+            continue  # glued to its number, only a known station is one: "HK05511"
+        cite_year = m["year"] or m["pyear"] or m["syear"] or m["tyear"]
+        name = word
+        # Widen to a known multi-word station ending at this word ("USUN NEW YORK 258"); the
+        # words before it are looked at within a bounded window, so that an item of many
+        # citations is read in linear time.
+        before = text[max(0, m.start("station") - 40) : m.start("station")].replace(".", "")
+        words = before.split()
         for multi in _MULTIWORD_STATIONS:
             n = len(multi) - 1
-            if multi[-1] == station and tuple(before[-n:]) == multi[:-1]:
-                station = " ".join(multi)
-                prefix = before[:-n]
-                cite_year = (
-                    prefix[-1] if prefix and re.fullmatch(r"\d{2}|\d{4}", prefix[-1]) else None
-                )
+            if multi[-1] == word and tuple(words[-n:]) == multi[:-1]:
+                name = " ".join(multi)
+                prefix = words[:-n]
+                if prefix and re.fullmatch(r"\d{2}|\d{4}", prefix[-1]):
+                    cite_year = prefix[-1]
                 break
+        if len(name) < 3 and ids.known_station(name) is None:
+            continue
         y = cite_year if cite_year else (str(year) if year is not None else None)
         if y is None:
-            return None
-        return ids.reference_id(station, int(serial), y)
-    return None
+            continue
+        out.append(ids.reference_id(name, int(m["serial"]), y))
+        at = m.end()
+        while more := _MORE_SERIALS.match(text, at):
+            out.append(ids.reference_id(name, int(more.group(1)), y))
+            at = more.end()
+    if not out and year is not None:
+        for m in _SERIAL_FIRST.finditer(text):
+            if ids.known_station(m.group(2)) in ids.STATIONS:
+                out.append(ids.reference_id(m.group(2), int(m.group(1)), year))
+        if not out and station and re.fullmatch(r"0*\d{1,7}\.?", text):
+            out.append(ids.reference_id(station, int(text.rstrip(".")), year))
+    return out
 
 
-_SUMMARY_START = re.compile(r"\b(?:BEGIN\s+)?SUMMARY\s*(?:AND\s+COMMENT\s*)?[:.\-]+\s*", re.I)
+# "SUMMARY:", "BEGIN SUMMARY.", "Summary and Comment:", "Summary and Action Request.".
+_SUMMARY_START = re.compile(
+    r"\b(?:BEGIN\s+)?SUMMARY(?:\s+AND\s+[A-Z]+(?:\s+[A-Z]+)?)?\s*[:.\-]+\s*", re.I
+)
 _SUMMARY_END = re.compile(r"\bEND\s+(?:OF\s+)?SUMMARY\b\.?", re.I)
+_AN_END = re.compile(r"\bEND\s+(?:OF\s+)?$", re.I)  # before the SUMMARY of "END SUMMARY"
+_SUMMARY_HEADING = re.compile(r"^(?:BEGIN\s+)?SUMMARY\b", re.I)
 
 
 def summary(paragraphs: Sequence[Paragraph]) -> str | None:
-    """The text between SUMMARY and END SUMMARY (or the paragraphs under a SUMMARY heading, or
-    after a BEGIN SUMMARY line)."""
-    parts: list[str] = []
-    inside = False
-    for para in paragraphs[:12]:
+    """The cable's summary: from "SUMMARY:" in a paragraph (or the paragraphs under a SUMMARY
+    heading, or after a BEGIN SUMMARY line) to END SUMMARY; without an END SUMMARY in the
+    paragraphs that follow, the paragraph it starts in. A first paragraph that ends its text
+    with END SUMMARY but never began one is the summary too."""
+    first = paragraphs[:12]
+    for k, para in enumerate(first):
         text = para.text
         # The searches below try every position (IGNORECASE, a word boundary first): they are
         # made only in text that has the word. "ummary": "s" has a case partner besides "S" ("ſ").
-        if not inside:
-            head = text[:200]
-            m = _SUMMARY_START.search(head) if "ummary" in head.lower() else None
-            if m and not _SUMMARY_END.match(text, m.start()):
-                inside, text = True, text[m.end() :]
-            elif para.heading and para.heading.upper().strip(" :") == "SUMMARY":
-                inside = True
-            elif lexer.SUMMARY_HEAD.match(text):
-                # "BEGIN SUMMARY" as a line of its own that is no heading (an all-capitals
-                # telegram's short line stands alone without one): the summary follows it.
-                inside, text = True, ""
-            else:
-                continue
-        end = _SUMMARY_END.search(text) if "ummary" in text.lower() else None
-        if end:
-            parts.append(text[: end.start()].strip())
-            return squash(" ".join(p for p in parts if p)) or None
-        parts.append(text.strip())
+        head = text[:200]
+        m = _SUMMARY_START.search(head) if "ummary" in head.lower() else None
+        if m and not _AN_END.search(text, 0, m.start()):
+            text = text[m.end() :]
+            # "1. Summary: (SBU) Japanese ...": the marking is the paragraph's, not the text's.
+            marking = lexer.MARKING.match(text)
+            if marking:
+                text = text[marking.end() :].lstrip()
+        elif para.heading and _SUMMARY_HEADING.match(para.heading):
+            pass
+        elif lexer.SUMMARY_HEAD.match(text):
+            # "BEGIN SUMMARY" as a line of its own that is no heading (an all-capitals
+            # telegram's short line stands alone without one): the summary follows it.
+            text = ""
+        elif k < 2 and "ummary" in text.lower() and (end := _SUMMARY_END.search(text)):
+            return squash(text[: end.start()]) or None
+        else:
+            continue
+        return _summary_from(text, first[k + 1 :])
     return None
+
+
+def _summary_from(text: str, rest: Sequence[Paragraph]) -> str | None:
+    """A summary that starts with `text`: to END SUMMARY, in it or in one of the paragraphs
+    `rest` (the summary's own paragraphs); else `text`, or the next paragraph when it is empty."""
+    parts = [text]
+    for para in (None, *rest):
+        if para is not None:
+            parts.append(para.text)
+        part = parts[-1]
+        end = _SUMMARY_END.search(part) if "ummary" in part.lower() else None
+        if end:
+            parts[-1] = part[: end.start()]
+            return squash(" ".join(parts)) or None
+    if not text.strip() and rest:
+        text = rest[0].text
+    return squash(text) or None
 
 
 # ---- the tree to the model -------------------------------------------------------------------
@@ -711,7 +912,7 @@ class CableReader:
         cls = self.external("classification", cls, "classification")
 
         eo_number = declassify = None
-        tag_list: tuple[str, ...] = ()
+        tag_list: dict[str, None] = {}  # an ordered set over all TAGS lines
         subj: str | None = None
         refs: list[Reference] = []
         cby: ClassifiedBy | None = None
@@ -722,13 +923,25 @@ class CableReader:
                 eo_number, declassify = eo(" ".join(lines))
                 self.spans.setdefault("eo", _span(toks))
             elif kind == "tags":
-                tag_list = tag_list + tuple(t for t in tags(" ".join(lines)) if t not in tag_list)
+                tag_list.update(dict.fromkeys(tags(" ".join(lines))))
                 self.spans.setdefault("tags", _span(toks))
             elif kind == "subject" and subj is None:
-                subj = subject(lines)
+                subj, tail = subject(lines)
                 self.spans["subject"] = _span(toks)
+                if tail:
+                    by = _CLASSBY_TAIL.search(tail)
+                    if by:
+                        cby = classified_by(tail[by.start() :])
+                        reason_list = reasons(tail[by.start() :])
+                        self.spans["classified_by"] = _span(toks)
+                        tail = tail[: by.start()]
+                    found, notes = references(_PAGE_HEADER.sub("", tail), year, ref_id, station)
+                    refs.extend(found)
+                    for note in notes:
+                        self.warn(note)
+                    self.spans.setdefault("references", _span(toks))
             elif kind == "ref":
-                found, notes = references(" ".join(lines), year, ref_id)
+                found, notes = references(" ".join(lines), year, ref_id, station)
                 refs.extend(found)
                 for note in notes:
                     self.warn(note)
@@ -746,12 +959,24 @@ class CableReader:
             self.chosen["title"] = "both" if agrees else "text"
 
         paragraphs = self.paragraphs()
+        if cby is None:
+            # Older telegrams say it in their first paragraph: "1. (U) CLASSIFIED BY ROBERT P.
+            # FINN, DEPUTY CHIEF OF MISSION. REASON: 1.5 (D)", "1. CONFIDENTIAL - ENTIRE TEXT.
+            # CLASSIFIED BY: ...".
+            for para in paragraphs[:2]:
+                m = _CLASSBY_IN_TEXT.search(para.text, 0, 80)
+                if m:
+                    cby = classified_by(para.text[m.start() :])
+                    reason_list = reasons(para.text[m.start() :])
+                    self.spans["classified_by"] = para.span
+                    break
         signed: tuple[str, ...] = ()
         if p.signature is not None:
             m = lexer.SIGNATURE.match(str(p.signature))
             written = m["name"] if m else str(p.signature)
-            name = re.sub(r"[^A-Za-z'./ -]", "", written).strip(" ./")
-            signed = (name,) if name else ()
+            # Two signers are joined by "/": "KEEGAN/PAAL" is KEEGAN and PAAL.
+            names = (re.sub(r"[^A-Za-z'. -]", "", n).strip(" .") for n in written.split("/"))
+            signed = tuple(n for n in names if n)
             self.spans["signature"] = _span([p.signature])
 
         prec = None
@@ -792,7 +1017,7 @@ class CableReader:
             handling=tuple(handling),
             eo=eo_number,
             declassify_on=declassify,
-            tags=tag_list,
+            tags=tuple(tag_list),
             subject=subj,
             references=tuple(refs),
             classified_by=cby,
@@ -951,13 +1176,13 @@ class CableReader:
         return ids.reference_id(station, serial, parsed[0])
 
     def handling(self) -> list[str]:
-        out: list[str] = []
+        out: dict[str, None] = {}
         for kind, toks in self.parts.front:
             if kind == "handling":
                 text = squash(unmark(str(toks[0])))
-                if text and text not in out:
-                    out.append(text)
-        return out
+                if text:
+                    out.setdefault(text)
+        return list(out)
 
     def banner(self) -> tuple[str | None, int | None, Section | None, str | None, str]:
         tok = self.parts.banner

@@ -316,9 +316,12 @@ def is_heading(lines: list[Line], i: int, all_caps: bool = False) -> bool:
     if text[-1] in ".,;:" or text.startswith(("(", "-", "--")):
         return False
     nxt = _next_nonblank(lines, i)
-    if nxt is not None and is_rule(lines[nxt].value) and nxt - i <= 2:
-        return True
+    # On its rule, or above one past a blank line when it stands apart from the text above: a
+    # paragraph's last line is followed by the blank and the rule of the next heading.
     prev_blank = i == 0 or lines[i - 1].blank or is_rule(lines[i - 1].value)
+    on_rule = nxt is not None and nxt - i <= 2 and is_rule(lines[nxt].value)
+    if on_rule and (nxt == i + 1 or prev_blank):
+        return True
     if not (prev_blank and next_blank):
         return False
     if all_caps and (nxt is None or not PARA.match(lines[nxt].value)):

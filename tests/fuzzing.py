@@ -200,3 +200,70 @@ HOSTILE_HTML: dict[str, Callable[[int], str]] = {
         "<p>A sentence of the story, long enough to be kept.</p>", size, "<html><body><article>"
     ),
 }
+
+# Fields that may continue over lines, each continued over `lines` lines: a reader that joins
+# or re-scans what it has read so far at every line is quadratic here (issue 22: a TAGS list
+# over 32,000 lines took 11 s). benchmarks/adversarial.py runs each at n and 4n lines.
+_FRONT = "SECRET BAKU 433\nTAGS: PREL\nSUBJECT: HOSTILE INPUT\n"
+_BODY = "\n1. (C) Text.\n"
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _lines(make: Callable[[int], str], lines: int) -> str:
+    return "".join(make(k) for k in range(lines))
+
+
+HOSTILE_FIELDS: dict[str, Callable[[int], str]] = {
+    "TAGS over many lines": lambda n: (
+        "SECRET BAKU 433\nTAGS: " + _lines(lambda k: f"T{k},\n", n) + "SUBJECT: X\n" + _BODY
+    ),
+    "a TAGS line for each tag": lambda n: (
+        "SECRET BAKU 433\n" + _lines(lambda k: f"TAGS: T{k}\n", n) + "SUBJECT: X\n" + _BODY
+    ),
+    "handling lines": lambda n: (
+        "SECRET BAKU 433\n" + _lines(lambda k: f"NOFORN {k}\n", n) + "TAGS: PREL\n" + _BODY
+    ),
+    "a SUBJECT over many lines": lambda n: (
+        "SECRET BAKU 433\nTAGS: PREL\nSUBJECT: " + _lines(lambda k: f"WORD{k}\n", n) + _BODY
+    ),
+    "a REF list over many lines": lambda n: (
+        _FRONT + "REF: " + _lines(lambda k: f"{_LETTERS[k % 26]}. STATE {k + 1}\n", n) + _BODY
+    ),
+    "REF items between blank lines": lambda n: (
+        _FRONT + "REF: " + _lines(lambda k: f"{_LETTERS[k % 26]}. 08 STATE {k + 1}\n\n", n) + _BODY
+    ),
+    "unlabelled REF items": lambda n: (
+        _FRONT + "REF: " + _lines(lambda k: f"BAKU {k + 1};\n", n) + _BODY
+    ),
+    "one REF item over many lines": lambda n: (
+        _FRONT + "REF: " + _lines(lambda k: f"PARA {k} OF\n", n) + "STATE 1\n" + _BODY
+    ),
+    "Classified By over many lines": lambda n: (
+        _FRONT
+        + "Classified By: "
+        + _lines(lambda k: "Deputy\n", n)
+        + "John Smith. Reasons 1.4 (b) and (d)\n"
+        + _BODY
+    ),
+    "Classified By, reasons over many lines": lambda n: (
+        _FRONT + "Classified By: John Smith, Reasons\n" + _lines(lambda k: "1.4 (b)\n", n) + _BODY
+    ),
+    "a summary over many lines": lambda n: (
+        _FRONT + "\n1. (C) SUMMARY: " + _lines(lambda k: f"word{k} summary\n", n) + "\n2. x\n"
+    ),
+    "a summary after BEGIN SUMMARY": lambda n: (
+        _FRONT + "\nBEGIN SUMMARY\n" + _lines(lambda k: f"word{k} summary\n", n) + "END SUMMARY\n"
+    ),
+    "TO addressees": lambda n: (
+        "O 010335Z JUN 09\nFM AMEMBASSY BAKU\nTO "
+        + _lines(lambda k: f"RUEHC/SECSTATE WASHDC {k}\n", n)
+        + _FRONT
+        + _BODY
+    ),
+    "INFO addressees": lambda n: (
+        "O 010335Z JUN 09\nFM AMEMBASSY BAKU\nTO RUEHC/SECSTATE WASHDC 1\nINFO "
+        + _lines(lambda k: f"AMEMBASSY POST{k}\n", n)
+        + _FRONT
+        + _BODY
+    ),
+}

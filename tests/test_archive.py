@@ -292,3 +292,18 @@ def test_the_look_up_commands_start_without_loading_the_parsers() -> None:
     assert "cableparse.archive" in loaded
     heavy = {"lark", "lxml", "cableparse.parsing", "cableparse.lexer", "cableparse.article"}
     assert heavy.isdisjoint(loaded)
+
+
+def test_a_station_written_short_or_cut_finds_the_cable(workdir: Path) -> None:
+    # Station names are read the same way in the cable and in what a user types: WikiLeaks'
+    # spelling, from a short form (RIO) or a cut one (RIODEJAN).
+    (workdir / "rio.txt").write_text(
+        "O 010335Z JUN 09\nUNCLAS RIO DE JANEIRO 000123\nTAGS: PREL\nSUBJECT: A TEST\n\n"
+        "1. Text of the cable.\n",
+        encoding="utf-8",
+    )
+    assert run("ingest", "rio.txt").exit_code == 0
+    for form in ("09RIODEJANEIRO123", "09RIODEJAN123", "09rio123", "RIO 123"):
+        result = run("show", form, "--para", "1")
+        assert result.exit_code == 0, (form, result.output)
+        assert result.output.startswith("RIODEJANEIRO-000123 ¶1 (09RIODEJANEIRO123)\n")

@@ -4,12 +4,13 @@ cable that shows it (tests/fixtures/cablegate-dev/ holds real Cablegate files, b
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cableparse import NotACable, canonical_id, parse_path, parse_text
+from cableparse import NotACable, canonical_id, ids, parse_path, parse_text
 from cableparse.cable import parse_cable
 from cableparse.sources import Source
 
@@ -267,6 +268,283 @@ def test_reference_labels_with_no_space_after_them() -> None:
     ]
 
 
+def refs_of(ref_lines: str, year: str = "09") -> list[tuple[str | None, str, str | None]]:
+    """The references of a minimal cable of BAKU (dated 20`year`) with the given REF lines."""
+    text = (
+        f"O 010335Z JUN {year}\nCONFIDENTIAL BAKU 000139\nTAGS: PREL\nSUBJECT: A TEST\n"
+        f"{ref_lines}\n\n1. (C) Text.\n"
+    )
+    refs = record_of_text(text)["cable"]["references"]
+    return [(r["label"], r["kind"], r["id"]) for r in refs]
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        # Every item of a list on one line, and items on the lines that follow.
+        (
+            "REF: A. STATE 71143 B. STATE 73601 C. BEIJING 5361",
+            [
+                ("A", "cable", "09STATE71143"),
+                ("B", "cable", "09STATE73601"),
+                ("C", "cable", "09BEIJING5361"),
+            ],
+        ),
+        (
+            "REF: A. SECSTATE 74879\n     B. 08 RIYADH 43\n     C. 2008 BAKU 1069 (NOTAL)",
+            [
+                ("A", "cable", "09STATE74879"),
+                ("B", "cable", "08RIYADH43"),
+                ("C", "cable", "08BAKU1069"),
+            ],
+        ),
+        # Labels as they are printed: in brackets, glued to the citation, with a dash.
+        ("REFS: (A)BAKU 13, [B] BAKU 14", [("A", "cable", "09BAKU13"), ("B", "cable", "09BAKU14")]),
+        ("REF: A - BAKU 28", [("A", "cable", "09BAKU28")]),
+        # Several cables in one item; the year after the serial; the number before the station.
+        (
+            "REF: A. BAKU 2799 AND 2764 B. KABUL 936/935",
+            [
+                ("A", "cable", "09BAKU2799"),
+                ("A", "cable", "09BAKU2764"),
+                ("B", "cable", "09KABUL936"),
+                ("B", "cable", "09KABUL935"),
+            ],
+        ),
+        (
+            "REF: A. QUITO 4525-91 B. PANAMA 00789/08 C. STATE (01) 201265",
+            [
+                ("A", "cable", "91QUITO4525"),
+                ("B", "cable", "08PANAMA789"),
+                ("C", "cable", "01STATE201265"),
+            ],
+        ),
+        ("REF: 870 ULAANBAATAR", [(None, "cable", "09ULAANBAATAR870")]),
+        # A bare serial is the citing cable's own station's.
+        (
+            "REF: A) 6307 B) STATE 285773",
+            [("A", "cable", "09BAKU6307"), ("B", "cable", "09STATE285773")],
+        ),
+        # An unlabelled item before the list.
+        (
+            "REF: 08 STATE 96625; A. A)STATE 70789",
+            [(None, "cable", "08STATE96625"), ("A", "cable", "09STATE70789")],
+        ),
+        # The kind of what is no cable; an initial is no label.
+        (
+            "REF: A. SMITH/JONES TELCON 02/16/2009 B. E-MAILS J. SPEAKS-K. ALLEN",
+            [("A", "telcon", None), ("B", "email", None)],
+        ),
+        # Neither a date nor a report's number is a cable.
+        ("REF: OCTOBER 28 MEETING; IIR 6 941 0165", [(None, "other", None), (None, "other", None)]),
+        # Station names as WikiLeaks writes them.
+        (
+            "REF: A) HO CHI MINH 10 B) 06 HCMC 1497 C) HK 03591 D) ST. PETERSBURG 75",
+            [
+                ("A", "cable", "09HOCHIMINHCITY10"),
+                ("B", "cable", "06HOCHIMINHCITY1497"),
+                ("C", "cable", "09HONGKONG3591"),
+                ("D", "cable", "09STPETERSBURG75"),
+            ],
+        ),
+    ],
+)
+def test_references_as_the_cables_write_them(
+    ref: str, expected: list[tuple[str | None, str, str | None]]
+) -> None:
+    assert refs_of(ref) == expected
+
+
+def summary_of(body: str) -> str | None:
+    text = f"CONFIDENTIAL BAKU 000139\nTAGS: PREL\nSUBJECT: A TEST\n\n{body}"
+    summary: str | None = record_of_text(text)["cable"]["summary"]
+    return summary
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # To END SUMMARY, over paragraphs.
+        (
+            "1. (C) Summary and Comment: The first.\n\n2. (C) The second. End Summary and "
+            "Comment.\n\n3. (C) Not in it.\n",
+            "The first. The second.",
+        ),
+        (
+            "BEGIN SUMMARY\n\n1. (C) The first.\n\n2. (C) The second.  END SUMMARY.\n\n"
+            "3. (C) Not in it.\n",
+            "The first. The second.",
+        ),
+        # No END SUMMARY: the paragraph it starts in.
+        ("1. (C) SUMMARY: The first.\n\n2. (C) Not in it.\n", "The first."),
+        (
+            "1. (U) Paragraph 4 has an action request.\n\n2. (C) Summary and Action Request. "
+            "With the visit near, the text.\n\n3. (C) Not in it.\n",
+            "With the visit near, the text.",
+        ),
+        # The paragraph's marking after the word is no part of the text.
+        ("1.  Summary: (SBU) The first. End Summary\n\n2. Not in it.\n", "The first."),
+        # Under a SUMMARY heading.
+        (
+            "SUMMARY\n-------\n\n1. (C) The first.\n\n2. (C) The second.\n",
+            "The first.",
+        ),
+        # An END SUMMARY the first paragraph ends with, where none began.
+        (
+            "1. (C) The first, told at once. END SUMMARY.\n\n2. (C) Not in it.\n",
+            "The first, told at once.",
+        ),
+        ("1. (C) No summary here.\n\n2. (C) Nor here.\n", None),
+    ],
+)
+def test_summaries_as_the_cables_write_them(body: str, expected: str | None) -> None:
+    assert summary_of(body) == expected
+
+
+def test_the_last_line_of_a_paragraph_above_a_heading_is_text_not_a_heading() -> None:
+    # 07YEREVAN77: "...how best to move forward \nnormalization of Turkish-Armenian relations.
+    # END SUMMARY \n \n----\nTWO PERCENT OR 40 - ...": the line above the blank and the next
+    # heading's rule was taken for a heading, and the paragraph and its summary lost it.
+    record = record_of(DEV / "07YEREVAN77.txt")
+    first = record["paragraphs"][0]
+    assert first["text"].endswith("normalization of Turkish-Armenian relations. END SUMMARY")
+    assert (
+        record["paragraphs"][1]["heading"] == "TWO PERCENT OR 40 - EXPERTS DEBATE THE IMPACT ON GDP"
+    )
+    assert record["cable"]["summary"].endswith("normalization of Turkish-Armenian relations.")
+
+
+def classified_by_of(front: str, body: str = "1. (C) Text.") -> tuple[Any, list[str]]:
+    text = f"CONFIDENTIAL BAKU 000139\nTAGS: PREL\nSUBJECT: A TEST\n{front}\n\n{body}\n"
+    cable = record_of_text(text)["cable"]
+    by = cable["classified_by"]
+    return (by and (by["name"], by["title"])), cable["reasons"]
+
+
+@pytest.mark.parametrize(
+    ("front", "name", "title"),
+    [
+        # The title first: the name follows its last word, abbreviations included.
+        (
+            "Classified By: Kirkuk PRT Team Leader Jane Roe for reasons 1.4 (b)",
+            "Jane Roe",
+            "Kirkuk PRT Team Leader",
+        ),
+        (
+            "Classified By: IO Acting A/S Jane Q. Roe, E.O. 12958, Reasons: 1.4(b)",
+            "Jane Q. Roe",
+            "IO Acting A/S",
+        ),
+        ("CLASSIFIED BY AF/C - JOHN ROE, REASON 1.5\n(D).", "JOHN ROE", "AF/C"),
+        (
+            "Classified By: Acting Pol/Econ Counselor:Jane Roe, \nreasons 1.4 (b and d)",
+            "Jane Roe",
+            "Acting Pol/Econ Counselor",
+        ),
+        # The head written twice or inside the text.
+        (
+            "Classified By: Classified by DCM Jane Roe for reasons 1.4 (b) and \n(d).",
+            "Jane Roe",
+            "DCM",
+        ),
+        (
+            "Classified By: This message classified by Econ Minister Counselor \nJane Roe for "
+            "reasons 1.4 (b).",
+            "Jane Roe",
+            "Econ Minister Counselor",
+        ),
+        # The reasons as scrapes break them, or without the word.
+        (
+            "CLASSIFIED BY: ACTING DEPUTY PRINCIPAL OFFICER JOHN ROE.  REA \nSONS: 1.4 (B,D)",
+            "JOHN ROE",
+            "ACTING DEPUTY PRINCIPAL OFFICER",
+        ),
+        (
+            "Classified By: Political Minister Counselor Jane Roe for re \nason 1.4 (b/d)",
+            "Jane Roe",
+            "Political Minister Counselor",
+        ),
+        ("CLASSIFIED BY DCM\nJOHN ROE - 1.5 B,D.", "JOHN ROE", "DCM"),
+        ("Classified By: AMBASSADOR JOHN E. ROE: 1.2 (B), (D)", "JOHN E. ROE", "AMBASSADOR"),
+        ("Classified By: PRM/AFR Dir. Jane Roe-reasons 1.4(b/d)", "Jane Roe", "PRM/AFR Dir."),
+        # The name first, a suffix kept with it.
+        ("CLASSIFIED BY: Jane Roe, Ambassador; REASON: 1.4(B)", "Jane Roe", "Ambassador"),
+        (
+            "CLASSIFIED BY JOHN W. ROE, JR., AMBASSADOR.\nREASON:  1.5 (B), (C) AND (D).",
+            "JOHN W. ROE, JR.",
+            "AMBASSADOR",
+        ),
+        # No one named.
+        ("CLASSIFIED BY SECTION 1.5 (B)\nAND (D).", None, None),
+    ],
+)
+def test_classified_by_in_every_layout(front: str, name: str | None, title: str | None) -> None:
+    by, _ = classified_by_of(front)
+    assert by == (name, title)
+
+
+def test_classified_by_in_the_first_paragraph() -> None:
+    by, reasons = classified_by_of(
+        "",
+        "1.  (U)  CLASSIFIED BY JOHN P. ROE, DEPUTY CHIEF OF\nMISSION.  REASON: 1.5 (D)\n\n"
+        "2.  (C)  Text.",
+    )
+    assert by == ("JOHN P. ROE", "DEPUTY CHIEF OF MISSION")
+    assert reasons == ["1.5(d)"]
+
+
+def test_a_ref_on_the_subject_line_ends_the_subject() -> None:
+    # A scrape that lost the line breaks: the REF, a page header and Classified By follow the
+    # subject on its line.
+    text = (
+        "O 010335Z JUN 10\nCONFIDENTIAL TRIPOLI 000116\nTAGS: PGOV\n\nSUBJECT: PLANS FOR THE "
+        "OIL CORPORATION REF: 09 TRIPOLI 862 TRIPOLI 00000116 001.2 OF 003 CLASSIFIED BY: Jane "
+        "Roe, Ambassador. REASON: 1.4 (b), (d)\n\n1. (C) Text.\n"
+    )
+    record = record_of_text(text)
+    cable = record["cable"]
+    assert record["title"] == cable["subject"] == "PLANS FOR THE OIL CORPORATION"
+    assert [r["id"] for r in cable["references"]] == ["09TRIPOLI862"]
+    assert cable["classified_by"]["name"] == "Jane Roe"
+    assert cable["reasons"] == ["1.4(b)", "1.4(d)"]
+    assert not record["provenance"]["warnings"]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("SUBJECT: (S/NF) SPIKE IN ARRESTS", "SPIKE IN ARRESTS"),
+        ("SUBJECT: (SBU) USD(P) BRIEFS NATO", "USD(P) BRIEFS NATO"),
+        # Parentheses that are no portion marking stay.
+        ("SUBJECT: (IAEA) BOARD MEETS", "(IAEA) BOARD MEETS"),
+        ("SUBJECT: (CORRECTED COPY) BOARD MEETS", "(CORRECTED COPY) BOARD MEETS"),
+    ],
+)
+def test_a_leading_portion_marking_is_no_part_of_the_subject(line: str, expected: str) -> None:
+    record = record_of_text(f"CONFIDENTIAL BAKU 000139\nTAGS: PREL\n{line}\n\n1. (C) Text.\n")
+    assert record["cable"]["subject"] == expected
+
+
+def test_two_signers_joined_by_a_slash() -> None:
+    text = "CONFIDENTIAL BAKU 000139\nTAGS: PREL\nSUBJECT: A TEST\n\n1. (C) Text.\n\nKEEGAN/PAAL\n"
+    assert record_of_text(text)["cable"]["signed_by"] == ["KEEGAN", "PAAL"]
+
+
+def test_page_headers_and_xmt_lines_are_no_addressees() -> None:
+    # A telegram's second page starts inside its addressee list; XMT names the posts the
+    # telegram was not sent to.
+    text = (
+        "R 182333Z FEB 09\nFM SECSTATE WASHDC\nTO AMEMBASSY BAKU IMMEDIATE 1234\n"
+        "PAGE 02 STATE 015113 182333Z\nAMEMBASSY ANKARA PRIORITY 5678\nINFO AMEMBASSY PARIS 0001\n"
+        "                       CONFIDENTIAL\n\nPAGE 03        STATE  015113  182333Z\n"
+        "AMEMBASSY LONDON 0002\nXMT AMEMBASSY ROME\nAMCONSUL MILAN\n"
+        "CONFIDENTIAL STATE 015113\nTAGS: PREL\nSUBJECT: A TEST\n\n1. (C) Text.\n"
+    )
+    cable = record_of_text(text)["cable"]
+    assert [r["name"] for r in cable["to"]] == ["AMEMBASSY BAKU", "AMEMBASSY ANKARA"]
+    assert [r["name"] for r in cable["info"]] == ["AMEMBASSY PARIS", "AMEMBASSY LONDON"]
+
+
 def test_reasons_written_as_b_and_d() -> None:
     record = record_of(DEV / "09BAKU139.txt")
     assert record["cable"]["reasons"] == ["1.4(b)", "1.4(d)"]
@@ -444,10 +722,48 @@ def test_lower_case_banner() -> None:
         ("08 USUN NEW YORK 258", None, "08USUNNEWYORK258"),
         ("BAKU 433", None, None),
         ("not a cable", 2009, None),
+        # Station names cut by a scrape or a page header, or written short.
+        ("05RIODEJAN123", None, "05RIODEJANEIRO123"),
+        ("09 USUN NEW Y 258", None, "09USUNNEWYORK258"),
+        ("05PAUP1609", None, "05PORTAUPRINCE1609"),
+        ("06 HCMC 1497", None, "06HOCHIMINHCITY1497"),
+        # "EMBASSY" and the mission's prefixes are no part of the station.
+        ("05EMBASSYVIENNA1", None, "05VIENNA1"),
+        ("05EMBASSYBLABLA1", None, "05BLABLA1"),
+        ("08 USMISSION USNATO 208", None, "08USNATO208"),
+        # The UNESCO mission in Paris, however it is written.
+        ("05PARISFR1", None, "05UNESCOPARISFR1"),
+        ("05USUNESCOPARISFR1", None, "05UNESCOPARISFR1"),
+        ("USUNESCO 12", 2009, "09UNESCOPARISFR12"),
+        ("05UNVIE1", None, "05UNVIEVIENNA1"),
+        ("06SECSTATE123", None, "06STATE123"),
+        ("06SECDEF123", None, "06SECDEF123"),
+        # Too short to be taken for the one station it begins.
+        ("09 BAK 4", None, "09BAK4"),
     ],
 )
 def test_canonical_id(written: str, year: int | None, canonical: str | None) -> None:
     assert canonical_id(written, year=year) == canonical
+
+
+def test_the_station_table_holds_every_station_of_the_real_cables() -> None:
+    # The development cables are named by WikiLeaks' reference ids: each one's station is in
+    # the table, so that no real station is taken for the cut of another.
+    stations = set()
+    for path in [*DEV.glob("*.json"), *(FIXTURES / "cablegate-html").glob("*.html")]:
+        m = re.match(r"^\d+?([A-Z]+)\d+$", path.stem)
+        assert m, path.name
+        stations.add(m.group(1))
+    assert len(stations) > 30
+    assert stations <= ids.STATIONS, stations - ids.STATIONS
+    assert all(ids.known_station(s) == s for s in ids.STATIONS)
+
+
+def test_a_cut_station_in_the_banner_gives_the_full_station_in_the_id() -> None:
+    text = "O 010335Z JUN 09\nUNCLAS RIO DE JAN 000123\nTAGS: PREL\nSUBJECT: X\n\n1. Text.\n"
+    doc = parse_text(text, source="x.txt")
+    assert doc.cable is not None and doc.cable.reference_id == "09RIODEJANEIRO123"
+    assert doc.cable.origin == "RIO DE JAN"  # the banner's spelling stays
 
 
 # ---- what is not a cable -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.adversarial import FIELD_LIMIT, measure
 from cableparse import ParseError, parse_text
 from cableparse.pipeline import parse_sources
 from cableparse.sources import Failure
@@ -21,6 +22,7 @@ from .conftest import check_record
 from .fuzzing import (
     CABLES,
     HOSTILE,
+    HOSTILE_FIELDS,
     OPS,
     SPLICE_ALPHABET,
     Edit,
@@ -134,6 +136,17 @@ def test_hostile_inputs_give_a_valid_record(name: str) -> None:
     # Their timing (linear in size) is proved by benchmarks/adversarial.py, not here.
     doc = check_parse(HOSTILE[name](20_000))
     assert doc is not None and doc.kind == "cable"
+
+
+@pytest.mark.parametrize("name", list(HOSTILE_FIELDS))
+def test_fields_over_many_lines_take_linear_time(name: str) -> None:
+    # benchmarks/adversarial.py at a small n: four times the lines may cost at most six times
+    # the time (linear is 4, quadratic 16). A ratio, so that a slow machine does not fail it;
+    # the best of three CPU times, so that other work on the machine does not blur it.
+    _, t_small, _, t_big, outcome = measure(name, 2_000, repeat=3)
+    assert outcome.startswith("cable"), outcome
+    ratio = t_big / max(t_small, 1e-4)
+    assert ratio <= FIELD_LIMIT, f"{name}: {t_small:.3f} s at n, {t_big:.3f} s at 4n"
 
 
 HTML_PIECES = [
