@@ -3,4 +3,4 @@ of a document when its bytes or this change, so bump it with every change to wha
 output: otherwise an archive re-ingested after an upgrade keeps the old records, as
 "unchanged"."""
 
-PARSER_VERSION = "0.2.0"
+PARSER_VERSION = "0.3.0"
