@@ -1011,7 +1011,7 @@ class CableReader:
         lines = [toks[0] for kind, toks in self.parts.front if kind in ("CLASSLINE", "handling")]
         above = self.parts.preamble + self.parts.to + self.parts.info + self.parts.xmt
         lines += [tok for tok in above if tok.type == "NOISE"]
-        found = (lexer.CLASSLINE.match(str(tok)) for tok in lines)
+        found = (lexer.class_line(str(tok)) for tok in lines)
         return [m for m in found if m]
 
     def handling(self, caveats: str) -> list[str]:

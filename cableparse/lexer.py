@@ -319,6 +319,18 @@ _GLUED_FRONT_STARTS = frozenset("TCSULtcsul \t")
 _CLASS_HEADS = frozenset({"UNC", "CON", "SEC", "TOP", "LIM", "U N", "C O", "S E", "T O", "L I"})
 
 
+def class_line(line: str) -> re.Match[str] | None:
+    """A classification line ("CONFIDENTIAL//NOFORN", "  UNCLASSIFIED  PTO6557"), told from
+    its first letters before the pattern is tried: most lines asked about are office lines."""
+    head = line.lstrip()[:3]
+    return CLASSLINE.match(line) if head in _CLASS_HEADS or head in _SPACED_HEADS else None
+
+
+# How CLASSIFICATION lets a classification begin besides _CLASS_HEADS: spaced after the second
+# letter ("SE CRET", "CO NFIDENTIAL").
+_SPACED_HEADS = frozenset({"TO ", "CO ", "UN ", "SE ", "LI "})
+
+
 def _cased_banner(line: str, m: re.Match[str]) -> re.Match[str] | None:
     """A banner match on the upper-cased line, kept when the line's case allows it. In
     capitals or all in lower case any banner counts; in mixed case ("Confidential Section 01
