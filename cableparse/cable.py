@@ -150,6 +150,11 @@ def meta_date(line: str) -> str | None:
 
 
 _ROUTE = re.compile(r"^(R[A-Z0-9]{3,})/(.*)$")
+# The first character of a DTG line ("R 021240Z MAY 08", "NIACT ...", or a blank when it is
+# indented): a cheap test that spares the pattern most lines of a cable's body.
+_DTG_STARTS = frozenset("ZOPRN ")
+# "DE RUEHKB #0433/01 1520335": the sending station's routing indicator and the serial.
+_DE_SERIAL = re.compile(r"^\s*DE\s+[A-Z0-9]{4,}\s+#(\d{1,7})")
 _MCN = re.compile(r"\s(\d{1,5})$")
 
 
@@ -180,23 +185,44 @@ def recipient(line: str, keyword: str | None) -> Recipient | None:
     return Recipient(name=text, route=route, precedence=precedence, mcn=mcn)
 
 
+_LEVELS = {
+    "TOPSECRET": "TOP SECRET",
+    "SECRET": "SECRET",
+    "CONFIDENTIAL": "CONFIDENTIAL",
+    "LIMITEDOFFICIALUSE": "LIMITED OFFICIAL USE",
+    "UNCLASSIFIED": "UNCLASSIFIED",
+    "UNCLAS": "UNCLASSIFIED",
+}
+# The caveats WikiLeaks' index joins to the level: NOFORN (also "NF", as in "S/NF") to any
+# level; to an unclassified cable FOR OFFICIAL USE ONLY, which the index gives where the cable
+# is marked sensitive (SENSITIVE, SBU, E F T O), not where a handling line says only "FOR
+# OFFICIAL USE ONLY" (88BONN31258 of ../shared/corpus is indexed UNCLASSIFIED).
+_NOFORN = re.compile(r"\b(?:NOFORN|NOT\s+RELEASABLE\s+TO\s+FOREIGN\s+NATIONALS)\b|(?:^|/)NF\b")
+_SENSITIVE = re.compile(r"\b(?:SENSITIVE|SBU|E\s?F\s?T\s?O)\b")
+_FOUO = re.compile(r"\b(?:FOUO|FOR\s+OFFICIAL\s+USE\s+ONLY)\b")
+_CAVEAT_PARTS = re.compile(r"//\s*|\s+(?=E\s?F\s?T\s?O|SENSITIVE|NOFORN|EXDIS|NODIS|LIMDIS)")
+
+
 def classification(cls: str, caveats: str, handling: Sequence[str]) -> str:
-    """The banner's classification as WikiLeaks indexes it."""
+    """The classification as WikiLeaks indexes it: the level and the caveats that belong to it,
+    joined with "//" ("CONFIDENTIAL//NOFORN", "UNCLASSIFIED//FOR OFFICIAL USE ONLY"). The
+    caveats are those of the banner and of classification lines ("CONFIDENTIAL//NOFORN"), and
+    the markers among the handling lines ("NOFORN", "SENSITIVE")."""
     word = re.sub(r"\s", "", cls.upper())
-    marks = {squash(h).upper() for h in handling} | set(re.findall(r"[A-Z]+", caveats.upper()))
-    caveat_text = re.sub(r"\s", "", caveats.upper())
-    if word.startswith("UNCLAS"):
-        sensitive = "SENSITIVE" in marks or "SBU" in marks or "EFTO" in caveat_text
-        return "UNCLASSIFIED//FOR OFFICIAL USE ONLY" if sensitive else "UNCLASSIFIED"
-    base = {
-        "TOPSECRET": "TOP SECRET",
-        "SECRET": "SECRET",
-        "CONFIDENTIAL": "CONFIDENTIAL",
-        "LIMITEDOFFICIALUSE": "LIMITED OFFICIAL USE",
-    }.get(word, word)
-    if "NOFORN" in marks or "NF" in marks or any(h.startswith("NOFORN") for h in marks):
-        return base + "//NOFORN"
-    return base
+    level = _LEVELS.get(word, word)
+    caveats = caveats.upper()
+    marks = [caveats, *(squash(h).upper() for h in handling)]
+    if level == "UNCLASSIFIED":
+        fouo = _FOUO.search(caveats) or any(_SENSITIVE.search(m) for m in marks)
+        return "UNCLASSIFIED//FOR OFFICIAL USE ONLY" if fouo else level
+    return level + "//NOFORN" if any(_NOFORN.search(m) for m in marks) else level
+
+
+def caveat_markers(caveats: str) -> list[str]:
+    """The caveats written in a banner or a classification line, one marker each:
+    "//NOFORN" -> ["NOFORN"], " E F T O" -> ["EFTO"]."""
+    parts = (squash(p) for p in _CAVEAT_PARTS.split(caveats.upper()))
+    return [re.sub(r"^E F T O$", "EFTO", p) for p in parts if p]
 
 
 _TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9/&.-]*(?:\s*\([^()\n]{1,80}\))?")
@@ -884,6 +910,8 @@ class CableReader:
     spans: dict[str, Span] = attrs.Factory(dict)
     numbers: dict[int, int] = attrs.Factory(dict)  # a PARA token's offset -> its real number
     meta: dict[str, str] = attrs.Factory(dict)
+    # Which metadata block a value of `meta` came from, in words, for the warnings.
+    meta_from: dict[str, str] = attrs.Factory(dict)
     # Where each header value came from: "text", "external" (the source's metadata) or "both".
     chosen: dict[str, str] = attrs.Factory(dict)
 
@@ -893,13 +921,27 @@ class CableReader:
     def read(self) -> Document:
         p = self.parts
         src = self.src
-        handling = self.handling()
+        self.meta = self.metadata()
         station, serial, section, cls_word, caveats = self.banner()
         if station is None or serial is None:
             raise NotACable("no banner line naming the station and serial number")
+        class_lines = self.class_lines()
+        if cls_word is None and class_lines:
+            cls_word = class_lines[0]["cls"]
+            self.warn(f"the classification is that of the line {squash(class_lines[0][0])!r}")
+        caveats = " ".join([caveats, *(m["caveat"] for m in class_lines)])
+        handling = self.handling(caveats)
+        if not (p.transmission or p.dtg or p.from_ or p.to):
+            self.warn("the text has no routing header: no transmission id, DTG, FM or TO line")
 
-        self.meta = self.metadata()
-        date = self.external("date", self.date(), "date")
+        text_date = self.date()
+        date = self.external("date", text_date, "date")
+        if date is None:
+            self.warn("no date in the text or its source")
+        elif text_date is None:
+            self.warn(
+                f"no date-time group in the text: the date is that of {self.meta_from['date']}"
+            )
         year = int(date[:4]) if date else None
         ref_id = ids.reference_id(station, serial, year) if year is not None else None
         text_ref = ref_id
@@ -952,6 +994,9 @@ class CableReader:
                 self.spans["classified_by"] = _span(toks)
         if subj is None:
             subj = self.external("title", None, "title")
+            self.warn(
+                "no SUBJECT line in the text" + (": the title is the source's" if subj else "")
+            )
         elif subj:
             # An index keeps the SUBJECT's first line or so: agreeing is being its beginning.
             indexed = squash(self.src.external_value("title") or "").upper()
@@ -1064,6 +1109,7 @@ class CableReader:
             line = str(tok)
             if lexer.INDEX_DATE.match(line):
                 found.setdefault("date", squash(line).replace(" ", "T")[:16] + ":00Z")
+                self.meta_from.setdefault("date", f"the index row in the text ({squash(line)})")
                 index_fields = ["refid", "origin", "classification"]
                 continue
             if index_fields:
@@ -1074,15 +1120,24 @@ class CableReader:
                 for key in ("refid", "origin", "classification"):
                     found.setdefault(key, row[key].strip())
                 found.setdefault("date", row["date"].replace(" ", "T")[:16] + ":00Z")
+                self.meta_from.setdefault("date", f"the dump row in the text ({row['date']})")
                 continue
             m = re.match(r"^\s*(refid|origin|classification|date)\s*:\s*(.+?)\s*$", line, re.I)
             if m and m.group(2):
                 value = meta_date(line) if m.group(1).lower() == "date" else m.group(2)
                 if value:
                     found.setdefault(m.group(1).lower(), value)
+                    where = f"the scrape's header block ({squash(line)})"
+                    self.meta_from.setdefault(m.group(1).lower(), where)
         if "refid" in found:
             found["reference_id"] = found.pop("refid")
-        found.update({k: v for k, v in self.src.external if v})
+            self.meta_from["reference_id"] = self.meta_from.pop(
+                "refid", "the index row in the text"
+            )
+        for key, value in self.src.external:
+            if value:
+                found[key] = value
+                self.meta_from[key] = f"the source's index ({value})"
         return found
 
     def external(self, key: str, value: str | None, label: str) -> str | None:
@@ -1175,14 +1230,24 @@ class CableReader:
             return None
         return ids.reference_id(station, serial, parsed[0])
 
-    def handling(self) -> list[str]:
-        out: dict[str, None] = {}
+    def class_lines(self) -> list[re.Match[str]]:
+        """Classification lines above the fields and the body ("CONFIDENTIAL//NOFORN" on a
+        line of its own, the class line above an old telegram's page header)."""
+        lines = [toks[0] for kind, toks in self.parts.front if kind in ("CLASSLINE", "handling")]
+        above = self.parts.preamble + self.parts.to + self.parts.info + self.parts.xmt
+        lines += [tok for tok in above if tok.type == "NOISE"]
+        found = (lexer.class_line(str(tok)) for tok in lines)
+        return [m for m in found if m]
+
+    def handling(self, caveats: str) -> list[str]:
+        """The caveats of the banner and of classification lines, one marker each, then the
+        handling lines as written."""
+        out = caveat_markers(caveats)
         for kind, toks in self.parts.front:
             if kind == "handling":
                 text = squash(unmark(str(toks[0])))
-                if text:
-                    out.setdefault(text)
-        return list(out)
+                out.extend([text] if text else [])
+        return list(dict.fromkeys(out))
 
     def banner(self) -> tuple[str | None, int | None, Section | None, str | None, str]:
         tok = self.parts.banner
@@ -1193,6 +1258,8 @@ class CableReader:
         assert m is not None  # the lexer made this token from such a match
         if str(tok) == str(tok).lower():
             self.warn("the banner line is in lower case")
+        elif str(tok) != str(tok).upper():
+            self.warn("the banner line is in mixed case")
         station = squash(m["station"])
         serial = int(m["serial"])
         section = None
@@ -1203,19 +1270,42 @@ class CableReader:
     def banner_from_metadata(
         self,
     ) -> tuple[str | None, int | None, Section | None, str | None, str]:
-        """No banner in the text: take station and serial from the source's reference id."""
-        ref = self.src.external_value("reference_id")
-        for tok in self.parts.preamble:
-            m = re.match(r"^\s*refid:\s*(\S+)", str(tok), re.I)
-            if m:
-                ref = ref or m.group(1)
-        parsed = ids.split_id(ref) if ref else None
+        """No banner in the text: station and serial from the source's reference id (or the
+        scrape's refid: line, or a file named by reference id), else from the routing header."""
+        ref = self.meta.get("reference_id")
+        where = self.meta_from.get("reference_id", "the metadata in the text")
+        if ref is None:
+            ref = Path(self.src.name.split("!/")[-1]).stem
+            where = f"the file name ({ref})"
+            if ids.canonical_id(ref) is None:
+                return self.banner_from_header()
+        parsed = ids.split_id(ref)
         if parsed is None:
-            return None, None, None, None, ""
-        self.warn("no banner line in the text: station and serial taken from the reference id")
+            return self.banner_from_header()
+        self.warn(f"no banner line in the text: station and serial taken from {where}")
         return parsed[1], parsed[2], None, None, ""
 
+    def banner_from_header(
+        self,
+    ) -> tuple[str | None, int | None, Section | None, str | None, str]:
+        """No banner and no reference id: a routing header with a DTG and an FM line still
+        names the station (FM) and the serial (the DE line's "#0433", its last four digits)."""
+        p = self.parts
+        serial = next((m for t in p.transmission if (m := _DE_SERIAL.match(str(t)))), None)
+        if p.dtg is None or p.from_ is None or serial is None:
+            return None, None, None, None, ""
+        station = ids.station_key(re.sub(r"^\s*FM\s+", "", str(p.from_)))
+        self.warn(
+            f"no banner line in the text: the station is the FM line's ({station}) and the "
+            f"serial the DE line's (#{serial[1]}), which keeps only its last four digits"
+        )
+        return station, int(serial[1]), None, None, ""
+
     def date(self) -> str | None:
+        """The date-time group's date: of the routing header's DTG line, else of a bare
+        date-time group above the telegram ("230831Z Mar 01"), else of a DTG line elsewhere
+        ("R 021240Z MAY 08" below the banner, or in the header an old telegram repeats at a
+        section). Metadata (a scrape's "date:" line, an index) is the caller's: see external."""
         p = self.parts
         if p.dtg is not None:
             d = dtg_date(str(p.dtg))
@@ -1227,12 +1317,26 @@ class CableReader:
                 d = dtg_date(str(tok))
                 if d:
                     self.spans["date"] = _span([tok])
+                    self.warn(
+                        "no date-time group line: the date is that of the date-time group "
+                        f"{squash(str(tok))!r} above the telegram"
+                    )
                     return d
-        for tok in p.preamble + p.to + p.info:
-            if tok.type == "META":
-                d = meta_date(str(tok))
-                if d:
-                    return d
+        stray = (
+            t
+            for _, toks in p.front + p.blocks
+            for t in toks
+            if t[:1] in _DTG_STARTS and t.rstrip()[-1:].isdigit()
+        )
+        for tok in stray:
+            d = dtg_date(str(tok)) if lexer.DTG_LINE.match(str(tok)) else None
+            if d:
+                self.spans["date"] = _span([tok])
+                self.warn(
+                    f"no date-time group in the routing header: the date is that of the line "
+                    f"{squash(str(tok))!r} (line {tok.line})"
+                )
+                return d
         return None
 
     def recipients(self, toks: Sequence[Token], keyword: str) -> tuple[Recipient, ...]:

@@ -44,9 +44,12 @@ CLASSIFICATION = (
     + _spaced("LIMITEDOFFICIALUSE")
     + ")"
 )
-# Caveats written in the banner itself: "SECRET//NOFORN", "UNCLAS E F T O", "UNCLAS SENSITIVE".
+# Caveats written in the banner itself: "SECRET//NOFORN", "UNCLASSIFIED//FOR OFFICIAL USE ONLY",
+# "UNCLAS E F T O", "UNCLAS SENSITIVE". After "//" one word, or the one caveat of four: a second
+# word there is the station's ("SECRET//NOFORN USUN NEW YORK 000258").
 _CAVEAT = (
-    r"(?:\s*//\s*[A-Z]+(?:\s[A-Z]+)?|\s+(?:E\s?F\s?T\s?O|SENSITIVE|NOFORN|EXDIS|NODIS|LIMDIS)\b)*"
+    r"(?:\s*//\s*(?:FOR\s+OFFICIAL\s+USE\s+ONLY\b|[A-Z]+)"
+    r"|\s+(?:E\s?F\s?T\s?O|SENSITIVE|NOFORN|EXDIS|NODIS|LIMDIS)\b)*"
 )
 _SECTION = r"(?:\s+SECTION\s+(?P<section>\d{1,3})\s+OF\s+(?P<of>\d{1,3}))?"
 # Archive copies of 1970s telegrams put the year before the station: "... 75 LIBREVILLE 1895".
@@ -56,9 +59,26 @@ _SERIAL = r"\s+(?P<serial>\d{1,7})"
 BANNER = re.compile(
     rf"(?P<cls>{CLASSIFICATION})(?P<caveat>{_CAVEAT}){_SECTION}{_STATION}{_SERIAL}\s*$"
 )
+# A banner that a copy ran together with the line after it: "UNCLAS BAKU 000020 SIPDIS",
+# "CONFIDENTIAL ANKARA 000123 E.O. 12958: DECL: ...". What may follow is a handling word or a
+# front-matter field, nothing else: a serial followed by prose is no banner.
+BANNER_GLUED_FRONT = re.compile(
+    rf"(?P<cls>{CLASSIFICATION})(?P<caveat>{_CAVEAT}){_SECTION}{_STATION}{_SERIAL}"
+    r"(?=\s+(?:(?:SIPDIS|NOFORN|NODIS|EXDIS|LIMDIS|SENSITIVE|STADIS)\b|E\.?\s?O\.?\s*\d{4,5}"
+    r"|TAGS?\b|SUBJ(?:ECT)?\b|REF\b|CLASSIFIED\s+BY\b))"
+)
+# Front-matter fields that a copy ran together on one line: "E.O. 12958: N/A TAGS: PREL",
+# "Tags: prel, pgov, tu Subject: turkish p.m. ...", "FOR THE UNITS E.O. 12958: N/A". The cut
+# is made before an E.O. number anywhere, before TAGS after an E.O., before SUBJECT after an
+# E.O. or TAGS; a colon is asked of a glued TAGS or SUBJECT, which prose rarely has.
+_GLUED_EO = re.compile(r"(?<=\S)\s+(?=E\.O\.\s?\d{4,5}\s*:)", re.I)
+_GLUED_TAGS = re.compile(r"(?<=\S)\s+(?=TAGS\s*:)", re.I)
+_GLUED_SUBJECT = re.compile(r"(?<=\S)\s+(?=SUBJ(?:ECT)?\s*:)", re.I)
 
 # A line that is a classification alone: "UNCLASSIFIED", "  C O N F I D E N T I A L  PTQ9609".
-CLASSLINE = re.compile(rf"^\s*{CLASSIFICATION}(?:{_CAVEAT})?(?:\s+PT[A-Z]\d{{4}})?\s*$")
+CLASSLINE = re.compile(
+    rf"^\s*(?P<cls>{CLASSIFICATION})(?P<caveat>{_CAVEAT})(?:\s+PT[A-Z]\d{{4}})?\s*$"
+)
 
 # Page breaks: "BAKU 00000433  002 OF 003", "USUN NEW Y 00000258  002 OF 007",
 # "PAGE 02        HANOI  02738  01 OF 03  130720Z", "PAGE 01        HARARE  01108  231036Z".
@@ -136,9 +156,17 @@ META_ID = re.compile(r"^\s*id:\s*\d+\s*$", re.I)
 # "2002HANOI02738 - UNCLASSIFIED": the index line some scrapes put above the telegram.
 INDEXLINE = re.compile(r"^\s*\d{4}[A-Z]+\d+\s+-\s+[A-Z/ ]+\s*$")
 
+# Handling instructions on a line of their own: "SIPDIS", "NOFORN SIPDIS", "Sensitive".
+HANDLING_WORDS = re.compile(
+    r"^\s*(?:(?:SIPDIS|NOFORN|SENSITIVE|EXDIS|NODIS|LIMDIS|STADIS|CXNEWS)\b[\s,/]*)+$", re.I
+)
+_HANDLING_STARTS = frozenset("SNELCsnelc")
 EO = re.compile(r"^\s*¶?E\.?\s?O\.?\s*\d{4,5}\s*:?", re.I)
 TAGS = re.compile(r"^\s*¶?TAGS\s*:?\s", re.I)
 SUBJECT = re.compile(r"^\s*¶?SUBJ(?:ECT)?\b\s*:?", re.I)
+# The fields that open the front matter, where a copy has no banner: one match for three.
+OPENING_FIELD = re.compile("|".join(f"(?:{rx.pattern})" for rx in (EO, TAGS, SUBJECT)), re.I)
+_OPENING_STARTS = frozenset("EeTtSs¶ \t")
 REF = re.compile(r"^\s*¶?REF(?:S|TELS?)?\s*:\s*|^\s*¶?REFERENCES?\s*:\s*", re.I)
 # After a portion marking in some: "(U) CLASSIFIED BY CDA ROD MOORE, PER 1.5 (B) AND (D)."
 CLASSBY = re.compile(r"^\s*¶?(?:\([A-Z/]{1,6}\)\s*)?(?:CLASSIFIED\s+BY|DERIVED\s+FROM)\b", re.I)
@@ -273,19 +301,85 @@ def _is_upper(text: str) -> bool:
 
 
 def _banner_probe(line: str) -> str | None:
-    """The line as the banner pattern reads it (all-lower-case banners count), or None when it
-    cannot hold a banner."""
+    """The line as the banner pattern reads it (banners in lower or mixed case count), or None
+    when it cannot hold a banner."""
     if len(line) > MAX_STRUCTURAL_LINE or not line.rstrip()[-1:].isdigit():
         return None
     if _is_upper(line):
         return line
-    return line.upper() if line == line.lower() else None
+    # In mixed case a banner starts the line (see _cased_banner): most prose is spared here.
+    if line != line.lower() and line.lstrip()[:3].upper() not in _CLASS_HEADS:
+        return None
+    return line.upper()
+
+
+# The first character of a line glued_front can take: a classification's, or a blank.
+_GLUED_FRONT_STARTS = frozenset("TCSULtcsul \t")
+# How a classification word begins, upper-cased: "UNCLAS", "S E C R E T", "Top Secret", ...
+_CLASS_HEADS = frozenset({"UNC", "CON", "SEC", "TOP", "LIM", "U N", "C O", "S E", "T O", "L I"})
+
+
+def class_line(line: str) -> re.Match[str] | None:
+    """A classification line ("CONFIDENTIAL//NOFORN", "  UNCLASSIFIED  PTO6557"), told from
+    its first letters before the pattern is tried: most lines asked about are office lines."""
+    head = line.lstrip()[:3]
+    return CLASSLINE.match(line) if head in _CLASS_HEADS or head in _SPACED_HEADS else None
+
+
+# How CLASSIFICATION lets a classification begin besides _CLASS_HEADS: spaced after the second
+# letter ("SE CRET", "CO NFIDENTIAL").
+_SPACED_HEADS = frozenset({"TO ", "CO ", "UN ", "SE ", "LI "})
+
+
+def _cased_banner(line: str, m: re.Match[str]) -> re.Match[str] | None:
+    """A banner match on the upper-cased line, kept when the line's case allows it. In
+    capitals or all in lower case any banner counts; in mixed case ("Confidential Section 01
+    of 02 Baku 000020") only one that starts the line and has a serial padded with zeros or a
+    SECTION part: prose in mixed case ends in a number ("Secret talks in Baku 2009") often
+    enough to be taken for one otherwise."""
+    if _is_upper(line) or line == line.lower():
+        return m
+    at_start = m.start() == len(line) - len(line.lstrip())
+    return m if at_start and (m["serial"].startswith("0") or m["section"]) else None
 
 
 def find_banner(line: str) -> re.Match[str] | None:
     """A banner line, or a banner glued to the end of the line."""
     probe = _banner_probe(line)
-    return BANNER.search(probe) if probe is not None else None
+    m = BANNER.search(probe) if probe is not None else None
+    return _cased_banner(line, m) if m is not None else None
+
+
+def glued_front(line: str) -> re.Match[str] | None:
+    """A banner at the start of the line with handling or a front-matter field run onto it."""
+    s = line.lstrip()
+    if len(line) > MAX_STRUCTURAL_LINE or s[:3].upper() not in _CLASS_HEADS:
+        return None
+    m = BANNER_GLUED_FRONT.match(line.upper(), len(line) - len(s))
+    return _cased_banner(line, m) if m is not None else None
+
+
+def split_glued_fields(line: Line, above_fields: bool) -> list[Line]:
+    """A front-matter line cut where another field was run onto it (see _GLUED_EO). An E.O.
+    is cut off only above the first field line, where handling lines stand: below, it is the
+    text of a field ("SUBJECT: E.O. 13382: DESIGNATION ...", "Classified By: ..., per E.O.
+    12958: ..."). The caller looks only at lines with a colon, which every glued field has."""
+    s = line.value
+    # A look for the words past a line's own first word spares the patterns most lines.
+    u = s.lstrip().upper()
+    if u.find("TAGS", 4) < 0 and u.find("SUBJ", 4) < 0 and u.find("E.O.", 2) < 0:
+        return [line]
+    cuts = [_GLUED_EO] if above_fields and "." in s and not FIELD_LINE.match(s) else []
+    if EO.match(s):
+        cuts += [_GLUED_TAGS, _GLUED_SUBJECT]
+    elif TAGS.match(s):
+        cuts.append(_GLUED_SUBJECT)
+    for rx in cuts:
+        m = rx.search(s)
+        if m:
+            head, tail = _cut(line, m.end())
+            return [*split_glued_fields(head, above_fields), *split_glued_fields(tail, False)]
+    return [line]
 
 
 _RULE_STARTS = frozenset("-=_*/")
@@ -378,7 +472,8 @@ def match_banner_line(s: str) -> re.Match[str] | None:
         return None
     # A match from the first non-blank character, not a search along the line: a banner
     # starts with a letter, so a search would find the same match there or none.
-    return BANNER.match(probe, len(probe) - len(probe.lstrip()))
+    m = BANNER.match(probe, len(probe) - len(probe.lstrip()))
+    return _cased_banner(s, m) if m is not None else None
 
 
 class LineRun(Token):
@@ -476,13 +571,24 @@ def classify(text: str) -> list[Line]:
                         kind = "REPEAT" if repeating else kind
                     out.append(_tok(kind, line))
                     continue
-            if state == "header":
-                out.append(_tok("REPEAT" if repeating else "ADDR", line))
+            # The front matter starts without a banner (a copy that lost it) at a field, or
+            # after the routing header at a handling line ("SIPDIS") when a field follows
+            # before any banner.
+            first = s[:1] if s[:1] not in " \t" else s.lstrip()[:1]
+            handling_words = (
+                state == "header"
+                and first in _HANDLING_STARTS
+                and HANDLING_WORDS.match(s) is not None
+            )
+            if handling_words and not _front_follows(lines, i):
+                out.append(_tok("NOISE", line))  # "SIPDIS" above the banner is no addressee
                 continue
-            if not (EO.match(s) or TAGS.match(s) or SUBJECT.match(s)):
-                # Text before any header or banner; a document with no banner at all is told
-                # apart by the cable reader, which then finds no station and serial.
-                out.append(_tok("STRAY", line))
+            if not (handling_words or (first in _OPENING_STARTS and OPENING_FIELD.match(s))):
+                # An addressee, or text before any header or banner; a document with no banner
+                # at all is told apart by the cable reader, which then finds no station and
+                # serial.
+                kind = ("REPEAT" if repeating else "ADDR") if state == "header" else "STRAY"
+                out.append(_tok(kind, line))
                 continue
             state = "front"
             front_until = _last_field_line(lines, i)
@@ -588,6 +694,18 @@ def _front_kind(
     if i < front_until or (not seen_field and _looks_like_handling(s)):
         return "HANDLING"
     return "BODY"
+
+
+def _front_follows(lines: list[Line], i: int) -> bool:
+    """Whether an E.O., TAGS or SUBJECT line follows line i before a banner, a numbered
+    paragraph or 20 lines."""
+    for j in range(i + 1, min(len(lines), i + 20)):
+        s = lines[j].value
+        if match_banner_line(s) or PARA.match(s):
+            return False
+        if OPENING_FIELD.match(s):
+            return True
+    return False
 
 
 def _ref_goes_on(lines: list[Line], i: int) -> bool:
@@ -880,8 +998,9 @@ def _unglue(lines: list[Line]) -> list[Line]:
     seen_banner = False
     for k, line in enumerate(lines):
         if seen_banner:
-            # Nothing is glued after the banner: the rest of the lines stay as they are.
-            out.extend(lines[k:])
+            # After the banner only front-matter fields are run together; from the first
+            # numbered paragraph on, the lines stay as they are.
+            _unglue_front(lines, k, out)
             break
         s = line.value
         row = DUMP_ROW.search(s) if "\t" in s else None
@@ -909,7 +1028,38 @@ def _unglue(lines: list[Line]) -> list[Line]:
             out.extend(_cut(line, m.start()))
             seen_banner = True
             continue
+        glued = None if m or s[:1] not in _GLUED_FRONT_STARTS else glued_front(s)
+        if glued:
+            head, line = _cut(line, glued.end())
+            out.append(head)
+            seen_banner = True
+            out.extend(split_glued_fields(line, True))
+            continue
         if m:
             seen_banner = True
         out.append(line)
     return out
+
+
+def _unglue_front(lines: list[Line], start: int, out: list[Line]) -> None:
+    """Add to `out` the lines from `start` on, with the front-matter fields that a copy ran
+    together on one line (see _GLUED_EO) cut apart. Those stand above the SUBJECT line: the
+    search ends there, or at the first numbered paragraph."""
+    above_fields = True
+    stop = min(len(lines), start + 40)
+    for k in range(start, stop):
+        line = lines[k]
+        s = line.value
+        if ":" not in s:  # every field run onto another is followed by a colon
+            out.append(line)
+            continue
+        lead = s.lstrip()[:4].upper()
+        numbered = lead[:1].isdigit() or lead[:1] == "¶"
+        if lead == "SUBJ" or (numbered and (PARA.match(s) or SUBJECT.match(s))):
+            stop = k
+            break
+        opens_field = lead.startswith(("E.O", "EO ", "E. O", "TAGS"))
+        parts = split_glued_fields(line, above_fields and not opens_field)
+        above_fields = above_fields and not opens_field and len(parts) == 1
+        out.extend(parts)
+    out.extend(lines[stop:])

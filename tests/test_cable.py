@@ -708,6 +708,262 @@ def test_lower_case_banner() -> None:
     assert any("lower case" in w for w in record["provenance"]["warnings"])
 
 
+# ---- every cable is a cable: partial extracts, lost headers, banners in any case -----------------
+
+NOTICE = (
+    "This record is a partial extract of the original cable. "
+    "The full text of the original cable is not available."
+)
+FRONT = "\nSIPDIS\n\nE.O. 12958: N/A\nTAGS: PREL PGOV AJ\nSUBJECT: A TEST OF THE RULE\n\n"
+BODY = "1. (C) The minister said so.\n\n2. (C) He said it again.\n"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        NOTICE + "\nUNCLAS BAKU 000020\n",  # the notice on its own line
+        NOTICE + "\n\n\nUNCLAS BAKU 000020\n",
+        NOTICE + "UNCLAS BAKU 000020\n",  # glued to the banner
+        NOTICE + "\nUnclas Baku 000020\n",  # the banner in mixed case
+        NOTICE + "\nunclas baku 000020\n",
+    ],
+)
+def test_a_partial_extract_with_no_routing_header_is_a_cable(head: str) -> None:
+    record = record_of_text(head + FRONT + BODY)
+    assert record["kind"] == "cable"
+    assert record["id"] == "BAKU-000020"
+    assert record["title"] == "A TEST OF THE RULE"
+    assert [p["number"] for p in record["paragraphs"]] == [1, 2]
+    warnings = record["provenance"]["warnings"]
+    assert "the text has no routing header: no transmission id, DTG, FM or TO line" in warnings
+    assert "no date in the text or its source" in warnings
+
+
+def test_a_real_partial_extract_says_what_it_lacks() -> None:
+    record = record_of(DEV / "00KINSHASA8651.txt")
+    assert record["kind"] == "cable"
+    assert any("no routing header" in w for w in record["provenance"]["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("banner", "section"),
+    [
+        ("s e c r e t section 01 of 02 baku 000020", {"number": 1, "of": 2}),
+        ("S e c r e t section 01 of 02 baku 000020", {"number": 1, "of": 2}),
+        ("Secret Section 01 of 02 Baku 20", {"number": 1, "of": 2}),
+        ("Secret Baku 000020", None),
+    ],
+)
+def test_banners_in_sentence_or_lower_case(banner: str, section: dict[str, int] | None) -> None:
+    record = record_of_text(NOTICE + "\n" + banner + FRONT + BODY)
+    assert (record["id"], record["classification"]) == ("BAKU-000020", "SECRET")
+    assert record["cable"]["section"] == section
+    assert any("case" in w for w in record["provenance"]["warnings"])
+
+
+def test_prose_in_mixed_case_ending_in_a_number_is_no_banner() -> None:
+    # A banner in mixed case must start its line and have a padded serial or a SECTION part.
+    record = record_of_text("Secret talks in Baku 2009\n\nThe minister said so, in Baku.\n")
+    assert record["kind"] == "article"
+
+
+def test_front_matter_in_lower_case() -> None:
+    text = (
+        "s e c r e t baku 000020\n\nsipdis\nNoforn\n\n"
+        "E.o. 12958: decl: 05/05/2019\nTags: pgov, prel, aj\nSubj: a talk with the minister\n\n"
+        "1. (S) The minister said so.\n"
+    )
+    record = record_of_text(text)
+    cable = record["cable"]
+    assert cable["handling"] == ["sipdis", "Noforn"]
+    assert cable["eo"] == "12958" and cable["declassify_on"] == "2019-05-05"
+    assert cable["tags"] == ["PGOV", "PREL", "AJ"]
+    assert record["title"] == "a talk with the minister"
+    assert record["classification"] == "SECRET//NOFORN"
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        # E.O. and TAGS on one line (and TAGS and SUBJECT), as copies that lost line breaks
+        # print them: "E.o. 12958: decl: 01/07/2014 Tags: prel, pgov, pins, tu Subject: ...".
+        "E.O. 12958: DECL: 05/05/2019 TAGS: PREL PGOV AJ\nSUBJECT: A TEST OF THE RULE\n",
+        "E.O. 12958: DECL: 05/05/2019 TAGS: PREL PGOV AJ SUBJECT: A TEST OF THE RULE\n",
+        "E.O. 12958: DECL: 05/05/2019\nTags: prel, pgov, aj Subject: A TEST OF THE RULE\n",
+        "E.o. 12958: decl: 05/05/2019 Tags: prel pgov aj Subj: A TEST OF THE RULE\n",
+        # Handling run onto the E.O.: "POSTS FOR FRAUD PREVENTION UNITS E.O. 12958: N/A ...".
+        "DEPT FOR EUR/CARC E.O. 12958: DECL: 05/05/2019 TAGS: PREL PGOV AJ\n"
+        "SUBJECT: A TEST OF THE RULE\n",
+    ],
+)
+def test_front_matter_fields_on_one_line(front: str) -> None:
+    record = record_of_text("CONFIDENTIAL BAKU 000020\n\n" + front + "\n" + BODY)
+    cable = record["cable"]
+    assert (cable["eo"], cable["declassify_on"]) == ("12958", "2019-05-05")
+    assert cable["tags"] == ["PREL", "PGOV", "AJ"]
+    assert record["title"] == "A TEST OF THE RULE"
+
+
+def test_an_executive_order_in_the_subject_is_subject_text() -> None:
+    # 06STATE117616: "SUBJECT: E.O. 13382: DESIGNATION OF TWO IRANIAN MISSILE-RELATED ENTITIES".
+    record = record_of(DEV / "06STATE117616.txt")
+    assert record["title"] == "E.O. 13382: DESIGNATION OF TWO IRANIAN MISSILE-RELATED ENTITIES"
+    assert record["cable"]["eo"] == "12958"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "UNCLAS SECTION 01 OF 02 BAKU 000020 SIPDIS",
+        "UNCLAS SECTION 01 OF 02 BAKU 000020 E.O. 12958: N/A",
+        "UNCLAS SECTION 01 OF 02 BAKU 000020 TAGS: PREL",
+    ],
+)
+def test_a_banner_with_the_next_line_run_onto_it(line: str) -> None:
+    record = record_of_text(NOTICE + line + FRONT + BODY)
+    assert record["id"] == "BAKU-000020"
+    assert record["cable"]["section"] == {"number": 1, "of": 2}
+    assert record["title"] == "A TEST OF THE RULE"
+
+
+def test_a_serial_followed_by_prose_is_no_banner() -> None:
+    record = record_of_text("SECRET TALKS IN BAKU 2009 WENT ON FOR HOURS\n\nThey said so.\n")
+    assert record["kind"] == "article"
+
+
+HEADER = (
+    "VZCZCXRO6958\nOO RUEHDBU\nDE RUEHKB #0433/01 1520335\nZNY CCCCC ZZH\n"
+    "O 010335Z JUN 09\nFM AMEMBASSY BAKU\nTO RUEHC/SECSTATE WASHDC IMMEDIATE 1280\n"
+)
+
+
+def test_a_routing_header_without_a_banner_is_a_cable() -> None:
+    # No banner: the station is the FM line's, the serial the DE line's "#0433".
+    record = record_of_text(HEADER + "\nCONFIDENTIAL//NOFORN\n" + FRONT + BODY)
+    assert record["kind"] == "cable"
+    assert record["id"] == "BAKU-000433"
+    assert record["date"] == "2009-06-01T03:35:00Z"
+    assert record["title"] == "A TEST OF THE RULE"
+    assert record["cable"]["tags"] == ["PREL", "PGOV", "AJ"]
+    assert record["cable"]["handling"] == ["NOFORN", "SIPDIS"]
+    # The classification comes from the classification line, as the warning says.
+    assert record["classification"] == "CONFIDENTIAL//NOFORN"
+    warnings = record["provenance"]["warnings"]
+    assert any("FM line's (BAKU)" in w and "DE line's (#0433)" in w for w in warnings)
+    assert "the classification is that of the line 'CONFIDENTIAL//NOFORN'" in warnings
+
+
+def test_a_cable_named_by_its_reference_id_needs_no_banner() -> None:
+    text = "R 021240Z MAY 08\nFM AMEMBASSY BAKU\nTO RUEHC/SECSTATE WASHDC 1234\n" + FRONT + BODY
+    record = record_of_text(text, name="08BAKU20.txt")
+    assert (record["id"], record["cable"]["reference_id"]) == ("BAKU-000020", "08BAKU20")
+    assert record["date"] == "2008-05-02T12:40:00Z"
+    assert record["cable"]["handling"] == ["SIPDIS"]
+    assert record["cable"]["to"][0]["name"] == "SECSTATE WASHDC"
+    assert any("the file name (08BAKU20)" in w for w in record["provenance"]["warnings"])
+
+
+def test_a_routing_header_with_no_serial_anywhere_is_still_no_cable() -> None:
+    text = "R 021240Z MAY 08\nFM AMEMBASSY BAKU\nTO SECSTATE WASHDC 1234\n" + FRONT + BODY
+    assert record_of_text(text, name="notes.txt")["kind"] == "article"
+
+
+# ---- dates where the DTG is absent -------------------------------------------------------------
+
+
+def test_date_from_a_dtg_line_below_the_banner() -> None:
+    text = NOTICE + "\nUNCLAS BAKU 000020\n\nR 021240Z MAY 08\n" + FRONT + BODY
+    record = record_of_text(text)
+    assert record["date"] == "2008-05-02T12:40:00Z"
+    assert any("'R 021240Z MAY 08' (line 4)" in w for w in record["provenance"]["warnings"])
+
+
+def test_date_from_the_header_an_old_telegram_repeats() -> None:
+    # 91BERLIN3009 lost the date-time group of its first header; the header repeated at the
+    # second section has it: "R 151341Z AUG 91" (the index: 1991-08-15).
+    record = record_of(DEV / "91BERLIN3009.txt")
+    assert record["date"] == "1991-08-15T13:41:00Z"
+    warning = "the date is that of the line 'R 151341Z AUG 91' (line 154)"
+    assert any(warning in w for w in record["provenance"]["warnings"])
+
+
+@pytest.mark.parametrize(
+    ("name", "date", "said"),
+    [
+        # "230831Z Mar 01" above the telegram.
+        ("01HARARE1108", "2001-03-23T08:31:00Z", "the date-time group '230831Z Mar 01'"),
+        # The scrape's "date: 1/4/2005 17:41" block.
+        ("05BOGOTA41", "2005-01-04T17:41:00Z", "the scrape's header block (date: 1/4/2005 17:41)"),
+    ],
+)
+def test_a_date_not_from_a_dtg_line_says_where_it_is_from(name: str, date: str, said: str) -> None:
+    record = record_of(DEV / f"{name}.txt")
+    assert record["date"] == date
+    assert any(said in w for w in record["provenance"]["warnings"])
+
+
+# ---- classification as WikiLeaks writes it -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("banner", "lines", "classification", "markers"),
+    [
+        ("SECRET//NOFORN BAKU 000020", "", "SECRET//NOFORN", ["NOFORN"]),
+        ("C O N F I D E N T I A L//NOFORN BAKU 000020", "", "CONFIDENTIAL//NOFORN", ["NOFORN"]),
+        (
+            "UNCLASSIFIED//FOR OFFICIAL USE ONLY BAKU 000020",
+            "",
+            "UNCLASSIFIED//FOR OFFICIAL USE ONLY",
+            ["FOR OFFICIAL USE ONLY"],
+        ),
+        ("UNCLAS SENSITIVE BAKU 000020", "", "UNCLASSIFIED//FOR OFFICIAL USE ONLY", ["SENSITIVE"]),
+        ("UNCLAS E F T O BAKU 000020", "", "UNCLASSIFIED//FOR OFFICIAL USE ONLY", ["EFTO"]),
+        # The caveat line under the banner, alone or with another marker.
+        ("CONFIDENTIAL BAKU 000020", "NOFORN\n", "CONFIDENTIAL//NOFORN", ["NOFORN"]),
+        ("CONFIDENTIAL BAKU 000020", "SIPDIS NOFORN\n", "CONFIDENTIAL//NOFORN", ["SIPDIS NOFORN"]),
+        ("UNCLAS BAKU 000020", "SENSITIVE\n", "UNCLASSIFIED//FOR OFFICIAL USE ONLY", ["SENSITIVE"]),
+        (
+            "UNCLAS BAKU 000020",
+            "SENSITIVE SIPDIS\n",
+            "UNCLASSIFIED//FOR OFFICIAL USE ONLY",
+            ["SENSITIVE SIPDIS"],
+        ),
+        # A classification line with its caveats: its caveat is a marker, the line is kept.
+        ("SECRET BAKU 000020", "SECRET//NOFORN\n", "SECRET//NOFORN", ["NOFORN", "SECRET//NOFORN"]),
+        (
+            "LIMITED OFFICIAL USE BAKU 000020",
+            "NOFORN\n",
+            "LIMITED OFFICIAL USE//NOFORN",
+            ["NOFORN"],
+        ),
+        ("CONFIDENTIAL BAKU 000020", "", "CONFIDENTIAL", []),
+    ],
+)
+def test_classification_is_the_level_and_its_caveats(
+    banner: str, lines: str, classification: str, markers: list[str]
+) -> None:
+    record = record_of_text(banner + "\n\n" + lines + FRONT + BODY)
+    assert record["id"] == "BAKU-000020"
+    assert record["classification"] == classification
+    # handling keeps every marker, those the classification took among them; FRONT's SIPDIS last.
+    assert record["cable"]["handling"] == [*markers, "SIPDIS"]
+
+
+def test_a_caveat_after_the_level_is_not_the_stations() -> None:
+    record = record_of_text("SECRET//NOFORN USUN NEW YORK 000258\n" + FRONT + BODY)
+    assert record["id"] == "USUNNEWYORK-000258"
+    assert record["cable"]["origin"] == "USUN NEW YORK"
+    assert record["cable"]["handling"] == ["NOFORN", "SIPDIS"]
+
+
+def test_for_official_use_only_as_a_handling_line_is_not_the_index_caveat() -> None:
+    # 88BONN31258: "UNCLAS BONN 31258", then "FOR OFFICIAL USE ONLY"; WikiLeaks indexes it
+    # UNCLASSIFIED. The index's FOR OFFICIAL USE ONLY is that of cables marked sensitive.
+    record = record_of(DEV / "88BONN31258.txt")
+    assert record["classification"] == "UNCLASSIFIED"
+    assert record["cable"]["handling"] == ["FOR OFFICIAL USE ONLY"]
+
+
 # ---- ids ---------------------------------------------------------------------------------------
 
 
