@@ -7,6 +7,7 @@ sqlite-utils sets them up, so Datasette's search box works on them.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -182,6 +183,26 @@ _TITLE_SEARCH = _Search(
     "FROM documents_fts CROSS JOIN documents d ON d.key = documents_fts.rowid "
     "WHERE documents_fts MATCH ? AND documents_fts.rowid = ? AND d.current = 1",
 )
+
+
+# The nearest ids (Archive._closest): the serials looked at on each side of the typed one, in
+# each station spelt like the typed station; the documents whose forms begin as the typed
+# text does.
+_NEAR_SERIALS = 5
+_PREFIX_POOL = 50
+_SERIALS_FROM = (
+    "SELECT key, id, reference_id FROM documents WHERE station = ? AND serial >= ? "
+    "AND current = 1 ORDER BY serial LIMIT ?"
+)
+_SERIALS_BELOW = (
+    "SELECT key, id, reference_id FROM documents WHERE station = ? AND serial < ? "
+    "AND current = 1 ORDER BY serial DESC LIMIT ?"
+)
+
+
+def _compact(form: str) -> str:
+    """A folded id form without its separators, to compare BAKU-000433 with 09BAKU433."""
+    return form.replace(" ", "").replace("-", "")
 
 
 def default_location() -> Path:
@@ -477,12 +498,59 @@ class Archive:
         return record
 
     def _closest(self, text: str, n: int = 5) -> list[str]:
-        import difflib
+        """The ids nearest to one no document has, best first. Ranking every id by difflib
+        took 4 to 18 s on 251,287 documents, so the indexes give a few candidates first: the
+        documents of the typed station, and of the stations spelt like it, whose serials are
+        nearest the typed one; and those with a form that begins as the typed text does (an
+        article's slug, an id with its end mistyped)."""
+        folded = ids.fold(text)
+        if not folded:
+            return []
+        found: dict[int, tuple[str, str | None]] = {}  # key: (id, reference id)
+        parsed = ids.split_id(text)
+        if parsed is not None:
+            _, station, serial = parsed
+            for name in difflib.get_close_matches(station, self._stations(), n=3, cutoff=0.6):
+                for sql in (_SERIALS_FROM, _SERIALS_BELOW):
+                    for key, doc_id, ref in self.db.execute(sql, (name, serial, _NEAR_SERIALS)):
+                        found[key] = (doc_id, ref)
+        # The longest beginning of the text that some forms share: a prefix range of the
+        # aliases' primary key, shortened until it finds enough of them.
+        for end in range(len(folded), 1, -1):
+            rows = self.db.execute(
+                "SELECT d.key, d.id, d.reference_id FROM aliases a "
+                "JOIN documents d ON d.key = a.document "
+                "WHERE a.alias >= ? AND a.alias < ? AND d.current = 1 LIMIT ?",
+                (folded[:end], folded[:end] + "\x7f", _PREFIX_POOL),
+            ).fetchall()
+            found.update((key, (doc_id, ref)) for key, doc_id, ref in rows)
+            if len(found) >= _PREFIX_POOL:
+                break
+        # difflib keeps what it learns of its second sequence: the typed text is that one.
+        matcher = difflib.SequenceMatcher(None, "", _compact(folded))
+        scored: dict[str, float] = {}
+        for doc_id, ref in found.values():
+            ratios = []
+            for form in (doc_id, ref):
+                if form:
+                    matcher.set_seq1(_compact(ids.fold(form)))
+                    ratios.append(matcher.ratio())
+            scored[doc_id] = max(max(ratios), scored.get(doc_id, 0.0))
+        best = sorted((-score, doc_id) for doc_id, score in scored.items() if score >= 0.5)
+        return [doc_id for _, doc_id in best[:n]]
 
-        names = [
-            r[0] for r in self.db.execute("SELECT DISTINCT id FROM documents WHERE current = 1")
-        ]
-        return difflib.get_close_matches(text.upper(), [x.upper() for x in names], n=n, cutoff=0.5)
+    def _stations(self) -> list[str]:
+        """Every station of the archive, one seek of the (station, serial, year) index each:
+        a few hundred in Cablegate, where a scan of the index passes 250,000 entries."""
+        stations: list[str] = []
+        row = self.db.execute("SELECT min(station) FROM documents").fetchone()
+        while row is not None and row[0] is not None:
+            stations.append(row[0])
+            row = self.db.execute(
+                "SELECT station FROM documents WHERE station > ? ORDER BY station LIMIT 1",
+                (row[0],),
+            ).fetchone()
+        return stations
 
     def text_of(self, record: dict[str, Any]) -> str:
         """The source text a record's spans index."""

@@ -142,6 +142,26 @@ def test_an_unknown_id_is_a_404_page_with_the_nearest_ids(client: Client) -> Non
     assert client.get("/cable/BAKU-000434/source").status == 404
 
 
+@pytest.mark.parametrize(
+    ("typed", "nearest"),
+    [
+        ("BAKUU-000433", "BAKU-000433"),  # the station mistyped
+        ("09BAKO433", "BAKU-000433"),
+        ("YEREVAN-000021", "YEREVAN-000020"),  # the serial
+        ("72TEHRAN47890", "TEHRAN-004789"),
+        (ARTICLE[:-1] + "0", ARTICLE),  # an article's slug, its end mistyped
+        ("aliyev-rejects-u-s-calls", ARTICLE),  # or cut short
+    ],
+)
+def test_the_nearest_ids_of_a_mistyped_one(client: Client, typed: str, nearest: str) -> None:
+    error = get_json(client, f"/cable/{quote(typed)}.json", status=404)
+    assert error["candidates"][0] == nearest
+
+
+def test_an_id_like_none_has_no_nearest_ids(client: Client) -> None:
+    assert get_json(client, "/cable/QQQQ-999.json", status=404)["candidates"] == []
+
+
 def test_search_gives_citations_with_the_hit_marked(client: Client) -> None:
     result = get_json(client, "/search.json?q=Lachin+corridor")
     hits = result["hits"]
