@@ -18,7 +18,7 @@ pytest.importorskip("datasette", reason="the serve extra is not installed")
 from datasette.app import Datasette
 from datasette.utils.testing import TestClient as Client
 
-from cableparse import pipeline, render
+from cableparse import pipeline, render, web
 from cableparse.archive import Archive
 from cableparse.cli import main
 from cableparse.sources import iter_sources
@@ -196,6 +196,40 @@ def test_search_is_filtered_by_the_facets(client: Client) -> None:
     assert "No hits." in client.get("/search?q=Lachin+corridor&kind=cable").text
     # A facet's link keeps the query and adds its value.
     assert 'href="/search?q=Azerbaijan&amp;kind=cable"' in client.get("/search?q=Azerbaijan").text
+
+
+def test_a_common_word_is_ranked_among_its_latest_matches_and_the_page_says_so(
+    client: Client, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "SEARCH_POOL", 3)
+    with Archive(folder, immutable=True) as archive:
+        matching = [
+            rowid
+            for (rowid,) in archive.db.execute(
+                "SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH 'Azerbaijan' "
+                "ORDER BY rowid DESC"
+            )
+        ]
+        latest = matching[:3]
+        # bm25's order among the latest three, their paragraphs' documents and numbers.
+        best = archive.db.execute(
+            "SELECT d.id, p.number FROM paragraphs_fts f JOIN paragraphs p ON p.rowid = f.rowid "
+            "JOIN documents d ON d.key = p.document WHERE paragraphs_fts MATCH 'Azerbaijan' "
+            "AND f.rowid IN (?, ?, ?) ORDER BY bm25(paragraphs_fts), f.rowid DESC",
+            latest,
+        ).fetchall()
+    assert len(matching) > 3
+    narrow = get_json(client, "/search.json?q=Azerbaijan")
+    assert (narrow["matches"], narrow["ranked_among"]) == (len(matching), 3)
+    paragraph_hits = [(h["id"], h["paragraph"]) for h in narrow["hits"][:3]]
+    assert paragraph_hits == [tuple(row) for row in best]
+    html = client.get("/search?q=Azerbaijan").text
+    assert "Ranked among the 3 most recently stored of them" in html
+    assert 'href="/search?q=Azerbaijan&amp;ranked=wide"' in html
+    wide = get_json(client, "/search.json?q=Azerbaijan&ranked=wide")
+    assert wide["ranked_among"] == 20_000
+    assert len(wide["hits"]) > len(narrow["hits"])
+    assert "Ranked among" not in client.get("/search?q=Azerbaijan&ranked=wide").text
 
 
 def test_a_malformed_fts_query_says_what_to_fix(client: Client) -> None:
