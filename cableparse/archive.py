@@ -552,14 +552,18 @@ class Archive:
             if len(found) >= _PREFIX_POOL:
                 break
         # difflib keeps what it learns of its second sequence: the typed text is that one.
-        matcher = difflib.SequenceMatcher(None, "", _compact(folded))
+        typed = _compact(folded)
+        matcher = difflib.SequenceMatcher(None, "", typed)
         scored: dict[str, float] = {}
         for doc_id, ref in found.values():
             ratios = []
             for form in (doc_id, ref):
                 if form:
-                    matcher.set_seq1(_compact(ids.fold(form)))
-                    ratios.append(matcher.ratio())
+                    compact = _compact(ids.fold(form))
+                    matcher.set_seq1(compact)
+                    # A form that begins with all the typed text (a slug cut short) is as
+                    # near as one that differs by nothing, however long it goes on.
+                    ratios.append(1.0 if compact.startswith(typed) else matcher.ratio())
             scored[doc_id] = max(max(ratios), scored.get(doc_id, 0.0))
         best = sorted((-score, doc_id) for doc_id, score in scored.items() if score >= 0.5)
         return [doc_id for _, doc_id in best[:n]]

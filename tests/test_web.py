@@ -151,6 +151,7 @@ def test_an_unknown_id_is_a_404_page_with_the_nearest_ids(client: Client) -> Non
         ("72TEHRAN47890", "TEHRAN-004789"),
         (ARTICLE[:-1] + "0", ARTICLE),  # an article's slug, its end mistyped
         ("aliyev-rejects-u-s-calls", ARTICLE),  # or cut short
+        ("aliyev-rejects", ARTICLE),
     ],
 )
 def test_the_nearest_ids_of_a_mistyped_one(client: Client, typed: str, nearest: str) -> None:
