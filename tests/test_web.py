@@ -19,7 +19,7 @@ from datasette.app import Datasette
 from datasette.utils.testing import TestClient as Client
 
 from cableparse import pipeline, render, web
-from cableparse.archive import Archive
+from cableparse.archive import Archive, ArchiveError
 from cableparse.cli import main
 from cableparse.sources import iter_sources
 from cableparse.web.serve import check_archive, make_datasette
@@ -302,6 +302,30 @@ def test_serve_indexes_the_facets_of_an_archive_made_before_them(
     # Served again: nothing to do, nothing said.
     check_archive(str(copy), say=said.append)
     assert len(said) == 1
+
+
+def test_serve_serves_an_archive_it_cannot_index(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "archive"
+    copy.mkdir()
+    (copy / "cableparse.db").write_bytes((folder / "cableparse.db").read_bytes())
+    db = sqlite3.connect(copy / "cableparse.db")
+    db.execute("DROP INDEX documents_origin")
+    db.commit()
+    db.close()
+
+    def read_only(self: Archive, statements: list[str]) -> None:
+        raise ArchiveError(f"{self.path}: the archive is read-only")
+
+    # Root writes to any file, so the refusal of a read-only one is what is played here.
+    monkeypatch.setattr(Archive, "add_indexes", read_only)
+    said: list[str] = []
+    assert check_archive(str(copy), say=said.append) == copy
+    assert said[-1] == (
+        f"{copy / 'cableparse.db'}: the archive is read-only: "
+        "Datasette's facets of the documents table may time out"
+    )
 
 
 def test_no_request_can_write_to_the_archive(client: Client, folder: Path) -> None:
