@@ -731,7 +731,7 @@ def serve(archive_dir: str | None, host: str, port: int) -> None:
             "pip install 'cableparse[serve]'"
         ) from exc
     try:
-        folder = check_archive(archive_dir)
+        folder = check_archive(archive_dir, say=lambda message: click.echo(message, err=True))
     except ArchiveError as exc:
         raise click.ClickException(str(exc)) from exc
     try:

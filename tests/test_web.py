@@ -18,8 +18,8 @@ pytest.importorskip("datasette", reason="the serve extra is not installed")
 from datasette.app import Datasette
 from datasette.utils.testing import TestClient as Client
 
-from cableparse import pipeline, render
-from cableparse.archive import Archive
+from cableparse import pipeline, render, web
+from cableparse.archive import Archive, ArchiveError
 from cableparse.cli import main
 from cableparse.sources import iter_sources
 from cableparse.web.serve import check_archive, make_datasette
@@ -142,6 +142,27 @@ def test_an_unknown_id_is_a_404_page_with_the_nearest_ids(client: Client) -> Non
     assert client.get("/cable/BAKU-000434/source").status == 404
 
 
+@pytest.mark.parametrize(
+    ("typed", "nearest"),
+    [
+        ("BAKUU-000433", "BAKU-000433"),  # the station mistyped
+        ("09BAKO433", "BAKU-000433"),
+        ("YEREVAN-000021", "YEREVAN-000020"),  # the serial
+        ("72TEHRAN47890", "TEHRAN-004789"),
+        (ARTICLE[:-1] + "0", ARTICLE),  # an article's slug, its end mistyped
+        ("aliyev-rejects-u-s-calls", ARTICLE),  # or cut short
+        ("aliyev-rejects", ARTICLE),
+    ],
+)
+def test_the_nearest_ids_of_a_mistyped_one(client: Client, typed: str, nearest: str) -> None:
+    error = get_json(client, f"/cable/{quote(typed)}.json", status=404)
+    assert error["candidates"][0] == nearest
+
+
+def test_an_id_like_none_has_no_nearest_ids(client: Client) -> None:
+    assert get_json(client, "/cable/QQQQ-999.json", status=404)["candidates"] == []
+
+
 def test_search_gives_citations_with_the_hit_marked(client: Client) -> None:
     result = get_json(client, "/search.json?q=Lachin+corridor")
     hits = result["hits"]
@@ -178,6 +199,40 @@ def test_search_is_filtered_by_the_facets(client: Client) -> None:
     assert 'href="/search?q=Azerbaijan&amp;kind=cable"' in client.get("/search?q=Azerbaijan").text
 
 
+def test_a_common_word_is_ranked_among_its_latest_matches_and_the_page_says_so(
+    client: Client, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "SEARCH_POOL", 3)
+    with Archive(folder, immutable=True) as archive:
+        matching = [
+            rowid
+            for (rowid,) in archive.db.execute(
+                "SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH 'Azerbaijan' "
+                "ORDER BY rowid DESC"
+            )
+        ]
+        latest = matching[:3]
+        # bm25's order among the latest three, their paragraphs' documents and numbers.
+        best = archive.db.execute(
+            "SELECT d.id, p.number FROM paragraphs_fts f JOIN paragraphs p ON p.rowid = f.rowid "
+            "JOIN documents d ON d.key = p.document WHERE paragraphs_fts MATCH 'Azerbaijan' "
+            "AND f.rowid IN (?, ?, ?) ORDER BY bm25(paragraphs_fts), f.rowid DESC",
+            latest,
+        ).fetchall()
+    assert len(matching) > 3
+    narrow = get_json(client, "/search.json?q=Azerbaijan")
+    assert (narrow["matches"], narrow["ranked_among"]) == (len(matching), 3)
+    paragraph_hits = [(h["id"], h["paragraph"]) for h in narrow["hits"][:3]]
+    assert paragraph_hits == [tuple(row) for row in best]
+    html = client.get("/search?q=Azerbaijan").text
+    assert "Ranked among the 3 most recently stored of them" in html
+    assert 'href="/search?q=Azerbaijan&amp;ranked=wide"' in html
+    wide = get_json(client, "/search.json?q=Azerbaijan&ranked=wide")
+    assert wide["ranked_among"] == 20_000
+    assert len(wide["hits"]) > len(narrow["hits"])
+    assert "Ranked among" not in client.get("/search?q=Azerbaijan&ranked=wide").text
+
+
 def test_a_malformed_fts_query_says_what_to_fix(client: Client) -> None:
     response = client.get('/search?q="Lachin+corridor&syntax=fts')
     assert response.status == 400
@@ -208,6 +263,69 @@ def test_datasette_tables_have_the_facets_and_search(client: Client) -> None:
     assert 'action="/search"' in client.get("/").text
     plugins = get_json(client, "/-/plugins.json")
     assert "cableparse" in {p["name"] for p in plugins}
+
+
+FACET_COUNT = "SELECT {0}, count(*) FROM documents WHERE {0} IS NOT NULL GROUP BY {0}"
+
+
+def test_datasette_counts_the_documents_facets_from_indexes(folder: Path) -> None:
+    # Datasette's count of a facet: an index of the column alone, never the documents' rows
+    # (on Cablegate's size each facet outlasted Datasette's time limit without one).
+    with Archive(folder, immutable=True) as archive:
+        for column in ("kind", "classification", "origin", "year"):
+            plan = " ".join(
+                r[3] for r in archive.db.execute(f"EXPLAIN QUERY PLAN {FACET_COUNT.format(column)}")
+            )
+            assert f"COVERING INDEX documents_{column}" in plan, plan
+        plan = archive.db.execute(
+            "EXPLAIN QUERY PLAN " + FACET_COUNT.replace("documents", "tags").format("tag")
+        ).fetchall()
+        assert "COVERING INDEX tags_tag" in plan[0][3]
+
+
+def test_serve_indexes_the_facets_of_an_archive_made_before_them(
+    folder: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "archive"
+    copy.mkdir()
+    (copy / "cableparse.db").write_bytes((folder / "cableparse.db").read_bytes())
+    db = sqlite3.connect(copy / "cableparse.db")
+    db.execute("DROP INDEX documents_kind")
+    db.execute("DROP INDEX documents_year")
+    db.commit()
+    db.close()
+    said: list[str] = []
+    assert check_archive(str(copy), say=said.append) == copy
+    assert said == [f"{copy}/: indexing the columns of the documents' facets (once)"]
+    with Archive(copy, immutable=True) as archive:
+        assert archive.missing_indexes() == []
+    # Served again: nothing to do, nothing said.
+    check_archive(str(copy), say=said.append)
+    assert len(said) == 1
+
+
+def test_serve_serves_an_archive_it_cannot_index(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "archive"
+    copy.mkdir()
+    (copy / "cableparse.db").write_bytes((folder / "cableparse.db").read_bytes())
+    db = sqlite3.connect(copy / "cableparse.db")
+    db.execute("DROP INDEX documents_origin")
+    db.commit()
+    db.close()
+
+    def read_only(self: Archive, statements: list[str]) -> None:
+        raise ArchiveError(f"{self.path}: the archive is read-only")
+
+    # Root writes to any file, so the refusal of a read-only one is what is played here.
+    monkeypatch.setattr(Archive, "add_indexes", read_only)
+    said: list[str] = []
+    assert check_archive(str(copy), say=said.append) == copy
+    assert said[-1] == (
+        f"{copy / 'cableparse.db'}: the archive is read-only: "
+        "Datasette's facets of the documents table may time out"
+    )
 
 
 def test_no_request_can_write_to_the_archive(client: Client, folder: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
@@ -12,18 +13,29 @@ from cableparse.archive import DB_NAME, Archive, ArchiveError
 from cableparse.web import METADATA, SETTINGS
 
 
-def check_archive(location: str | None) -> Path:
+def check_archive(location: str | None, say: Callable[[str], None] | None = None) -> Path:
     """The archive's folder, if it is a cableparse archive that no ingest is writing to.
     Opening it once (read-write) finishes what a last ingest left in the write-ahead log, so
-    that the immutable reads see every document."""
+    that the immutable reads see every document. An archive made before the facets' indexes
+    gets them (`say` is told, as it takes a while); a read-only one is served without."""
     with Archive(location) as archive:
         folder = archive.folder
         wal = Path(f"{archive.path}-wal")
+        missing = archive.missing_indexes()
     if wal.exists() and wal.stat().st_size:
         raise ArchiveError(
             f"{folder}/: an ingest is writing to this archive ({wal} is not empty); "
             "serve it when the ingest has finished"
         )
+    if missing:
+        if say is not None:
+            say(f"{folder}/: indexing the columns of the documents' facets (once)")
+        try:
+            with Archive(folder) as archive:
+                archive.add_indexes(missing)
+        except ArchiveError as exc:
+            if say is not None:
+                say(f"{exc}: Datasette's facets of the documents table may time out")
     return folder
 
 
