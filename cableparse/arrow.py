@@ -60,24 +60,26 @@ _int = pa.int64()
 _strings = pa.list_(_str)
 _span = pa.list_(_int)
 
+# Every field inside a struct or list may be null as Arrow sees it (which fields the record
+# requires is the JSON Schema's business): a cable's `origin` is null where the whole `cable` is,
+# and a reader that casts another writer's file to this schema (Spark marks every field
+# nullable) would otherwise refuse the articles' rows.
 _PARAGRAPH = pa.struct(
     [
         ("number", _int),
         ("label", _str),
         ("marking", _str),
         ("heading", _str),
-        pa.field("text", _str, nullable=False),
-        pa.field("span", _span, nullable=False),
+        ("text", _str),
+        ("span", _span),
     ]
 )
-_RECIPIENT = pa.struct(
-    [("route", _str), pa.field("name", _str, nullable=False), ("precedence", _str), ("mcn", _str)]
-)
+_RECIPIENT = pa.struct([("route", _str), ("name", _str), ("precedence", _str), ("mcn", _str)])
 _CABLE = pa.struct(
     [
         ("reference_id", _str),
-        pa.field("origin", _str, nullable=False),
-        pa.field("serial", _int, nullable=False),
+        ("origin", _str),
+        ("serial", _int),
         ("from", _str),
         ("to", pa.list_(_RECIPIENT)),
         ("info", pa.list_(_RECIPIENT)),
@@ -96,7 +98,7 @@ _CABLE = pa.struct(
                 pa.struct(
                     [
                         ("label", _str),
-                        pa.field("text", _str, nullable=False),
+                        ("text", _str),
                         ("kind", _str),
                         ("id", _str),
                     ]
@@ -111,7 +113,7 @@ _CABLE = pa.struct(
 )
 _ARTICLE = pa.struct(
     [
-        pa.field("headline", _str, nullable=False),
+        ("headline", _str),
         ("deck", _str),
         ("dateline", pa.struct([("place", _str), ("agency", _str), ("text", _str)])),
         ("byline", _str),
@@ -124,12 +126,12 @@ _ARTICLE = pa.struct(
 _MAPS = ("external", "field_sources", "spans")
 _PROVENANCE = pa.struct(
     [
-        pa.field("source", _str, nullable=False),
-        pa.field("sha256", _str, nullable=False),
-        pa.field("encoding", _str, nullable=False),
-        pa.field("format", _str, nullable=False),
-        pa.field("parser", _str, nullable=False),
-        pa.field("parser_version", _str, nullable=False),
+        ("source", _str),
+        ("sha256", _str),
+        ("encoding", _str),
+        ("format", _str),
+        ("parser", _str),
+        ("parser_version", _str),
         ("warnings", _strings),
         ("row", _int),
         ("offset", _int),
@@ -365,7 +367,10 @@ def _rows(file: Path, table: str) -> Iterator[dict[str, Any]]:
             raise DatasetError(
                 file, f"not a cableparse {table} table (no column {', '.join(missing)})"
             )
-        for batch in reader.iter_batches(batch_size=BATCH, columns=schema.names):
+        # One thread: a batch is small, the process is one of a pool (or a cluster's worker)
+        # that has the other cores, and Arrow's threads each kept buffers of their own.
+        batches = reader.iter_batches(batch_size=BATCH, columns=schema.names, use_threads=False)
+        for batch in batches:
             # Another writer (Spark) may have stored plain strings for large ones, or dropped
             # the nullability: the values are what counts.
             yield from pa.Table.from_batches([batch]).cast(schema).to_pylist()

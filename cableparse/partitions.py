@@ -30,7 +30,7 @@ from typing import IO, Any
 import attrs
 
 from cableparse import containers, csvdump, pipeline, sources
-from cableparse.inputs import Failure, Parsed, Source, is_document_name
+from cableparse.inputs import Failure, Parsed, Source, is_dataset, is_document_name
 
 __all__ = [
     "TARGET_BYTES",
@@ -177,7 +177,7 @@ def _entries(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str | Failure]
             yield from _remote_entries(str(path))
         elif not Path(path).exists():
             yield Failure(str(path), "no such file or folder")
-        elif pipeline.datasets_in(Path(path)):
+        elif is_dataset(path):
             yield str(path)  # records made already: read whole, not parsed again
         else:
             for file in sources.iter_paths(Path(path)):

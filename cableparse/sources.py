@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from cableparse import containers, csvdump, htmlpage
 from cableparse.decoding import decode, encode_back
-from cableparse.inputs import Failure, Source, SourceError, is_document_name
+from cableparse.inputs import Failure, Source, SourceError, is_dataset, is_document_name
 
 __all__ = [
     "Failure",
@@ -25,6 +25,7 @@ __all__ = [
     "SourceError",
     "decode",
     "encode_back",
+    "iter_inputs",
     "iter_paths",
     "iter_sources",
     "iter_stream",
@@ -37,6 +38,8 @@ __all__ = [
 MAX_DOCUMENT_BYTES = 256 * 1024**2
 _HEAD = 8192
 PARQUET_MAGIC = b"PAR1"
+
+T = TypeVar("T")
 
 
 def read_file(path: Path, name: str | None = None) -> Iterator[Source | Failure]:
@@ -115,7 +118,9 @@ def _guarded(items: Iterator[Source | Failure], name: str) -> Iterator[Source | 
 def iter_paths(path: Path) -> Iterator[Path | Failure]:
     """Files below a folder, in a stable order, skipping hidden files and non-documents.
     Linked folders are read too (a corpus is often assembled from links), each real folder
-    once: a link back to a folder already being read is a loop, reported and not followed."""
+    once: a link back to a folder already being read is a loop, reported and not followed.
+    A Parquet dataset's folder (inputs.is_dataset) is given as it is, after its parent's files,
+    not walked: its part files are no documents one by one."""
     if path.is_file():
         yield path
         return
@@ -124,6 +129,7 @@ def iter_paths(path: Path) -> Iterator[Path | Failure]:
         here = os.stat(root)
         seen.add((here.st_dev, here.st_ino))
         keep = []
+        datasets = []
         for d in sorted(d for d in dirs if not d.startswith(".")):
             sub = Path(root) / d
             try:
@@ -134,11 +140,15 @@ def iter_paths(path: Path) -> Iterator[Path | Failure]:
             if (st.st_dev, st.st_ino) in seen:
                 yield Failure(str(sub), f"a link back to {sub.resolve()}: a loop, not followed")
                 continue
-            keep.append(d)
+            if is_dataset(sub):
+                datasets.append(sub)
+            else:
+                keep.append(d)
         dirs[:] = keep
         for f in sorted(files):
             if is_document_name(f):
                 yield Path(root) / f
+        yield from datasets
 
 
 def iter_stream(stream: IO[bytes], name: str) -> Iterator[Source | Failure]:
@@ -147,13 +157,31 @@ def iter_stream(stream: IO[bytes], name: str) -> Iterator[Source | Failure]:
 
 
 def iter_sources(path: str | os.PathLike[str]) -> Iterator[Source | Failure]:
-    """Every document under a path; unreadable inputs come out as Failure, and the rest go on."""
+    """Every document under a path; unreadable inputs come out as Failure, and the rest go on.
+    A Parquet dataset's folder is a Failure here (cableparse.pipeline.read_inputs reads it)."""
+    return iter_inputs(path, _dataset_not_read)
+
+
+def iter_inputs(
+    path: str | os.PathLike[str], read_dataset: Callable[[Path], Iterator[T]]
+) -> Iterator[Source | Failure | T]:
+    """iter_sources, with each Parquet dataset's folder under the path (or the path itself)
+    given to `read_dataset`: the documents it holds are records already, not files to read."""
     root = Path(path)
     if not root.exists():
         yield Failure(str(path), "no such file or folder")
         return
+    if is_dataset(root):
+        yield from read_dataset(root)
+        return
     for file in iter_paths(root):
         if isinstance(file, Failure):
             yield file
+        elif file.is_dir():
+            yield from read_dataset(file)
         else:
             yield from _guarded(read_file(file), str(file))
+
+
+def _dataset_not_read(path: Path) -> Iterator[Failure]:
+    yield Failure(str(path), "a Parquet dataset: cableparse.pipeline.read_inputs reads it")

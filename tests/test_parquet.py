@@ -3,6 +3,8 @@ byte for byte, and the readers a notebook uses take it as it is."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 import sys
 from pathlib import Path
@@ -22,6 +24,7 @@ from cableparse.archive import DB_NAME
 from cableparse.cli import main
 from cableparse.inputs import Failure, Parsed, Source
 from cableparse.model import record_json
+from cableparse.sources import iter_sources
 from cableparse.version import PARSER_VERSION
 
 from .conftest import FIXTURES, SEED_CABLE, SEEDS
@@ -127,11 +130,66 @@ def test_ingest_reads_a_dataset_as_records_without_parsing(dataset: Path) -> Non
     assert isinstance(fail, Failure) and "Parquet dataset" in fail.message
 
 
-def test_a_folder_of_datasets_is_read_dataset_by_dataset(pairs: list[Pair], tmp_path: Path) -> None:
+def _pid(item: pipeline.Item) -> int:
+    return os.getpid()
+
+
+def test_records_made_already_stay_in_this_process_and_files_go_to_workers(
+    dataset: Path,
+) -> None:
+    parsed = list(pipeline.read_inputs([dataset]))[:3]
+    files = list(pipeline.read_inputs([SEEDS]))[:3]
+    mixed = [parsed[0], files[0], parsed[1], files[1], files[2], parsed[2]]
+    got = list(pipeline.LocalPool(jobs=2).map(_pid, mixed))
+    assert [src for src, _ in got] == [pipeline.source_of(i) for i in mixed]
+    here = [pid == os.getpid() for _, pid in got]
+    assert here == [True, False, True, False, False, True]
+
+
+def test_datasets_in_a_folder_are_read_as_datasets_among_its_files(
+    pairs: list[Pair], tmp_path: Path
+) -> None:
     arrow.write_dataset([arrow.tables(pairs[:3])], tmp_path / "all" / "a.parquet")
-    arrow.write_dataset([arrow.tables(pairs[3:5])], tmp_path / "all" / "b.parquet")
-    records = list(pipeline.records(pipeline.read_inputs([tmp_path / "all"])))
-    assert records == [r for _, r in pairs[:5]]
+    arrow.write_dataset([arrow.tables(pairs[3:5])], tmp_path / "all" / "sub" / "b.parquet")
+    shutil.copy(SEED_CABLE, tmp_path / "all" / "cable.txt")
+    items = list(pipeline.read_inputs([tmp_path / "all"]))
+    # A folder's files, then its datasets, then its sub-folders, as a walk takes them.
+    assert isinstance(items[0], Source) and items[0].data == SEED_CABLE.read_bytes()
+    assert [i.record for i in items[1:] if isinstance(i, Parsed)] == [r for _, r in pairs[:5]]
+    assert len(items) == 6
+    # The library's walk of documents alone names a dataset rather than read its part files.
+    assert [str(i) for i in iter_sources(tmp_path / "all") if isinstance(i, Failure)] == [
+        f"{tmp_path / 'all' / d}: a Parquet dataset: cableparse.pipeline.read_inputs reads it"
+        for d in ("a.parquet", "sub/b.parquet")
+    ]
+
+
+def _loose(t: pa.DataType) -> pa.DataType:
+    """A type as Spark writes it: every field nullable, a list's item named `element`, plain
+    strings and binaries."""
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, _loose(f.type)) for f in t])
+    if pa.types.is_map(t):
+        return pa.map_(t.key_type, _loose(t.item_type))
+    if pa.types.is_list(t):
+        return pa.list_(pa.field("element", _loose(t.value_type)))
+    return {pa.large_string(): pa.string(), pa.large_binary(): pa.binary()}.get(t, t)
+
+
+def test_a_dataset_another_writer_stored_reads_back_the_same(
+    pairs: list[Pair], tmp_path: Path
+) -> None:
+    for name, table in arrow.tables(pairs).items():
+        loose = pa.schema([pa.field(f.name, _loose(f.type)) for f in table.schema])
+        (tmp_path / "spark" / name).mkdir(parents=True)
+        part = tmp_path / "spark" / name / "part-00000-5e1f-c000.snappy.parquet"
+        pq.write_table(table.cast(loose).replace_schema_metadata(None), part, compression="snappy")
+        (tmp_path / "spark" / name / "_SUCCESS").touch()
+    # Articles are among the rows: their cable struct is null, and so are its fields.
+    assert {r["kind"] for _, r in pairs} == {"cable", "article"}
+    back = list(arrow.read_dataset(tmp_path / "spark"))
+    assert [r for _, r in back] == [r for _, r in pairs]
+    assert [s.data for s, _ in back] == [s.data for s, _ in pairs]
 
 
 def test_writing_where_a_dataset_is_already_is_refused(pairs: list[Pair], dataset: Path) -> None:
