@@ -32,7 +32,17 @@ import attrs
 from cableparse import containers, csvdump, pipeline, sources
 from cableparse.inputs import Failure, Parsed, Source, is_dataset, is_document_name
 
-__all__ = ["TARGET_BYTES", "Files", "Members", "Partition", "Rows", "count", "plan", "read"]
+__all__ = [
+    "TARGET_BYTES",
+    "Files",
+    "MapCounts",
+    "Members",
+    "Partition",
+    "Rows",
+    "count",
+    "plan",
+    "read",
+]
 
 # About what one partition holds: a few seconds of parsing on one core, and a few tens of
 # megabytes of records for a worker to hold at once.
@@ -82,8 +92,9 @@ def plan(
     """The partitions of a read of `paths`, each of about `target_bytes`, in the order of a
     local read. Small files are grouped; a dump larger than that is cut into byte ranges, a zip
     archive into groups of members; other containers (gzip, 7z) stay whole, as they cannot be
-    read from the middle. `map(count, ranges)` counts the rows before each range: the builtin
-    map does it here; an engine passes one that runs on its workers."""
+    read from the middle. `mapper(count, ranges)` counts the rows of a dump's ranges (all but
+    its last): the builtin map counts them here; an engine passes one that runs on its
+    workers."""
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     parts: list[Partition] = []

@@ -159,7 +159,7 @@ def test_a_worker_that_dies_fails_its_partition_and_the_job_goes_on(
     parts: list[partitions.Partition] = [Files((str(SEEDS),)), Rows("dump.csv", 10, 20)]
     first, second = cdask.in_order(client, lambda part: os._exit(1), parts)
     assert isinstance(first, Failure) and isinstance(second, Failure)
-    assert first.name == str(SEEDS) and "the worker reading it failed" in first.message
+    assert first.name == str(SEEDS) and "its task failed on a worker" in first.message
     assert second.name == "dump.csv" and second.message.startswith("bytes 10-20: ")
     # The cluster is still there for the next job.
     assert list(cdask.records([str(SEEDS)], client)) == local([str(SEEDS)])
@@ -191,3 +191,17 @@ def test_without_the_extra_the_command_names_it(monkeypatch: pytest.MonkeyPatch)
     result = CliRunner().invoke(main, ["parse", str(SEEDS), "--engine", "dask"])
     assert result.exit_code == 1
     assert "pip install 'cableparse[dask]'" in result.stderr
+
+
+def test_a_worker_writes_row_groups_as_big_as_the_local_write() -> None:
+    """Small batches of records (a worker's memory), joined into one contiguous table a row
+    group: Parquet compresses a table written in chunks chunk by chunk."""
+    from cableparse import arrow
+
+    pairs = [p for p in pipeline.pairs(pipeline.read_inputs(FOLDERS)) if not isinstance(p, Failure)]
+    groups = list(cdask._row_groups(arrow.table_batches(pairs, 10), 25))
+    sizes = [g["documents"].num_rows for g in groups]
+    assert sizes[:-1] == [30] * (len(pairs) // 30) and sum(sizes) == len(pairs)
+    assert all(t.column(0).num_chunks == 1 for g in groups for t in g.values())
+    joined = [row for g in groups for row in g["sources"].to_pylist()]
+    assert joined == [row for b in arrow.table_batches(pairs) for row in b["sources"].to_pylist()]

@@ -189,3 +189,9 @@ def test_a_dataset_is_read_whole_as_its_records(tmp_path: Path) -> None:
     assert parts[0] == Files((str(tmp_path / "seeds.parquet"),))
     got = read_all(parts)
     assert got == local(*paths) and len(got) == 10
+    # In a folder walk, the dataset's folder comes after the files beside it, read whole.
+    (tmp_path / "a.txt").write_bytes((SEEDS / "002_304b85bcb573f93c.txt").read_bytes())
+    parts = partitions.plan(str(tmp_path), target_bytes=1024)
+    got = read_all(parts)
+    assert got == local(tmp_path) and len(got) == 6
+    assert isinstance(got[0], Source) and got[0].name == str(tmp_path / "a.txt")
