@@ -28,16 +28,15 @@ import collections
 import contextlib
 import logging
 import os
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
 
-from cableparse import partitions, pipeline
-from cableparse.inputs import MAX_SIZE_ENV, Failure, Source
-from cableparse.partitions import TARGET_BYTES, Files, Partition, Rows
+from cableparse import partitions, pipeline, worker
+from cableparse.inputs import Failure
+from cableparse.partitions import TARGET_BYTES, Partition, Rows
 
 try:
     import dask.bag as db
@@ -55,20 +54,12 @@ __all__ = [
     "is_record",
     "read",
     "records",
-    "records_of",
     "to_parquet",
 ]
 
 T = TypeVar("T")
 Paths = pipeline.Paths
 Result = dict[str, Any] | Failure
-# Documents a worker turns into Arrow tables at a time: it holds one batch's records, and the
-# 500 of arrow.BATCH took a worker's peak RSS to 305 MB (docs/speed.md). Batches are joined
-# into row groups of arrow.BATCH documents, as the local write's: row groups of 200 made the
-# dataset 1.7 times as big (each row group is compressed, and has dictionaries, of its own).
-WRITE_BATCH = 100
-# The settings a worker takes from the process that starts the job (--max-size).
-_SETTINGS = (MAX_SIZE_ENV,)
 
 
 def read(paths: Paths, target_bytes: int = TARGET_BYTES) -> db.Bag:
@@ -77,7 +68,7 @@ def read(paths: Paths, target_bytes: int = TARGET_BYTES) -> db.Bag:
     in the order of the local parse. The rows of a dump are counted on the scheduler in use
     when the plan is made (dask's default, or a distributed Client's)."""
     parts = partitions.plan(paths, target_bytes, _bag_map)
-    settings = _settings()
+    settings = worker.settings()
     bag: db.Bag = db.from_sequence(parts, npartitions=max(len(parts), 1)).map_partitions(
         _records_of_all, settings
     )
@@ -116,7 +107,7 @@ def records(paths: Paths, client: Client, target_bytes: int = TARGET_BYTES) -> I
     parse, each partition's as it is done (a few partitions run ahead of the one being
     given, so that the workers stay busy while memory stays bounded)."""
     parts = partitions.plan(paths, target_bytes, _client_map(client))
-    for result in in_order(client, records_of, parts, _settings()):
+    for result in in_order(client, worker.records_of, parts, worker.settings()):
         if isinstance(result, Failure):
             yield result
         else:
@@ -159,7 +150,9 @@ def to_parquet(
         parts = partitions.plan(paths, target_bytes, _client_map(client))
         documents = 0
         failures: list[Failure] = []
-        for result in in_order(client, _write_part, enumerate(parts), str(out), _settings()):
+        for result in in_order(
+            client, worker.write_part, enumerate(parts), str(out), worker.settings()
+        ):
             written, failed = (0, [result]) if isinstance(result, Failure) else result
             documents += written
             for failure in failed:
@@ -167,12 +160,6 @@ def to_parquet(
                 if on_error is not None:
                     on_error(failure)
     return Written(documents, tuple(failures))
-
-
-def records_of(part: Partition, settings: dict[str, str | None] | None = None) -> list[Result]:
-    """One partition's records and failures, as a worker makes them."""
-    _apply(settings or {})
-    return [pipeline.record_step(item) for item in _guarded(part)]
 
 
 def in_order(
@@ -198,7 +185,7 @@ def in_order(
             result: T | Failure = future.result()
         except Exception as exc:
             whole = part[1] if isinstance(part, tuple) else part
-            result = _failure(whole, "its task failed on a worker", exc)
+            result = worker.failure(whole, "its task failed on a worker", exc)
         future.release()
         yield result
 
@@ -207,94 +194,7 @@ def in_order(
 
 
 def _records_of_all(parts: list[Partition], settings: dict[str, str | None]) -> list[Result]:
-    return [r for part in parts for r in records_of(part, settings)]
-
-
-def _write_part(
-    numbered: tuple[int, Partition], out_dir: str, settings: dict[str, str | None]
-) -> tuple[int, list[Failure]]:
-    """One partition's part files, written in a folder of its own and moved into the
-    dataset when whole: a task that dies part way (and is run again) leaves no half file."""
-    from cableparse import arrow
-
-    _apply(settings)
-    k, part = numbered
-    out = Path(out_dir)
-    stage = out / f".part-{k:06d}"
-    shutil.rmtree(stage, ignore_errors=True)
-    failures: list[Failure] = []
-
-    def pairs() -> Iterator[tuple[Source, dict[str, Any]]]:
-        for item in pipeline.pairs(_guarded(part)):
-            if isinstance(item, Failure):
-                failures.append(item)
-            else:
-                yield item
-
-    batches = _row_groups(arrow.table_batches(pairs(), WRITE_BATCH), arrow.BATCH)
-    written = arrow.write_dataset(batches, stage, prefix=f"part-{k:06d}")
-    for table in arrow.TABLES:
-        for file in sorted((stage / table).iterdir()):
-            os.replace(file, out / table / file.name)
-    shutil.rmtree(stage)
-    return written, failures
-
-
-def _row_groups(batches: Iterable[dict[str, Any]], size: int) -> Iterator[dict[str, Any]]:
-    """Batches of tables joined into batches of at least `size` documents (one row group
-    each, as write_dataset writes them). Each table is made one contiguous chunk: Parquet
-    compresses a table written in chunks chunk by chunk (the sources table of a part came out
-    1.27 times as big)."""
-    import pyarrow as pa
-
-    group: list[dict[str, Any]] = []
-    documents = 0
-    for batch in batches:
-        group.append(batch)
-        documents += batch["documents"].num_rows
-        if documents >= size:
-            yield _joined(group, pa)
-            group, documents = [], 0
-    if group:
-        yield _joined(group, pa)
-
-
-def _joined(group: list[dict[str, Any]], pa: Any) -> dict[str, Any]:
-    return {name: pa.concat_tables([b[name] for b in group]).combine_chunks() for name in group[0]}
-
-
-def _guarded(part: Partition) -> Iterator[pipeline.Item]:
-    """The partition's inputs; a fault in reading them (a bug of cableparse's, which a local
-    read would stop on) ends the partition with a Failure naming it."""
-    try:
-        yield from partitions.read(part)
-    except Exception as exc:
-        yield _failure(part, "cableparse failed reading it", exc)
-
-
-def _failure(part: Partition, what: str, exc: BaseException) -> Failure:
-    if isinstance(part, Rows):
-        name, where = part.path, f"bytes {part.start}-{part.end}: "
-    elif isinstance(part, Files):
-        first = part.paths[0] if part.paths else "?"
-        name = first.name if isinstance(first, Failure) else first
-        where = f"this and the next {len(part.paths) - 1} files: " if len(part.paths) > 1 else ""
-    else:
-        name, where = part.path, f"{len(part.members)} members: "
-    return Failure(name, f"{where}{what} ({type(exc).__name__}: {exc}); please report this")
-
-
-def _settings() -> dict[str, str | None]:
-    return {key: os.environ.get(key) for key in _SETTINGS}
-
-
-def _apply(settings: dict[str, str | None]) -> None:
-    """This job's settings on a worker, which may have run another job's before."""
-    for key, value in settings.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    return [r for part in parts for r in worker.records_of(part, settings)]
 
 
 # ---- counting a dump's rows on the cluster -----------------------------------------------------

@@ -9,10 +9,11 @@ are those of `cableparse parse`, in the same order, whatever the cluster.
     df = cp_spark.read(spark, ["cables.csv"])                  # a DataFrame of records
     report = cp_spark.write_dataset(spark, ["cables.csv"], "cablegate.parquet")
 
-`write_dataset` has each task write its own part files (arrow.write_dataset, the task's partition
-number as prefix) into the dataset that `cableparse ingest DIR` loads; `out_dir` must be a folder
-every executor can write (local[N], a shared file system). `parse_plan(plan)` and
-`parse_binary_files` are the functions for `mapInArrow`, for pipelines of your own.
+`write_dataset` has each task write its own part files (cableparse.worker.write_part, as Dask's
+workers do: staged, then moved in whole) into the dataset that `cableparse ingest DIR` loads;
+`out_dir` must be a folder every executor can write (local[N], a shared file system).
+`parse_plan(plan)` and `parse_binary_files` are the functions for `mapInArrow`, for pipelines of
+your own.
 
 A failed input is never dropped: `read` gives it as a row whose `failure` names the input and
 the reason (`failure.source`, `failure.message`) and whose record columns are null, and
@@ -35,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from cableparse import arrow, partitions, pipeline, sources
-from cableparse.inputs import Failure, Source
+from cableparse import arrow, partitions, pipeline, sources, worker
+from cableparse.inputs import Failure
 from cableparse.model import record_json
 
 try:
@@ -186,7 +187,7 @@ def _parse_numbered(
 ) -> Iterator[pa.RecordBatch]:
     for batch in batches:
         for n in batch.column("seq").to_pylist():
-            yield from _batches(partitions.read(parts[n]))
+            yield from _batches(worker.guarded(parts[n]))
 
 
 def parse_binary_files(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -220,36 +221,18 @@ def write_dataset(
     if not parts:
         arrow.write_dataset([], out)
         return report
-    target = str(out.resolve())
+    for name in arrow.TABLES:
+        (out / name).mkdir(parents=True, exist_ok=True)
+    target, config = str(out.resolve()), worker.settings()
     results = (
         spark.sparkContext.parallelize(list(enumerate(parts)), len(parts))
-        .map(lambda job: _write_partition(job[0], job[1], target))
+        .map(lambda job: worker.write_part(job, target, config))
         .collect()
     )
-    for written, failures in sorted(results, key=lambda r: r[0][0]):
-        report.documents += written[1]
-        report.failures.extend(Failure(name, message) for name, message in failures)
+    for written, failures in results:
+        report.documents += written
+        report.failures.extend(failures)
     return report
-
-
-def _write_partition(
-    number: int, partition: partitions.Partition, out_dir: str
-) -> tuple[tuple[int, int], list[tuple[str, str]]]:
-    """One task: parse one partition and write its part files; its failures as (name,
-    message) pairs, which survive the trip back to the driver."""
-    failures: list[tuple[str, str]] = []
-
-    def records() -> Iterator[tuple[Source, dict[str, Any]]]:
-        for item in pipeline.pairs(partitions.read(partition)):
-            if isinstance(item, Failure):
-                failures.append((item.name, item.message))
-            else:
-                yield item
-
-    written = arrow.write_dataset(
-        arrow.table_batches(records()), out_dir, prefix=f"part-{number:05d}"
-    )
-    return (number, written), failures
 
 
 def _json_numbered(
@@ -262,7 +245,7 @@ def _json_numbered(
                 {"source": r.name, "message": r.message}
                 if isinstance(r, Failure)
                 else {"record": record_json(r)}
-                for r in pipeline.records(partitions.read(parts[n]))
+                for r in pipeline.records(worker.guarded(parts[n]))
             ]
             yield pa.RecordBatch.from_pylist(rows, schema=schema)
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import cableparse
-from cableparse import partitions, pipeline
+from cableparse import partitions, pipeline, worker
 from cableparse.cli import main
 from cableparse.inputs import Failure
 from cableparse.partitions import Files, Rows
@@ -176,7 +176,7 @@ def test_a_fault_in_reading_a_partition_ends_it_with_a_failure(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(partitions, "read", faulty)
-    got = cdask.records_of(Files((str(SEEDS),)))
+    got = worker.records_of(Files((str(SEEDS),)))
     assert len(got) == 2 and cdask.is_record(got[0])
     assert got[1] == Failure(
         str(SEEDS),
@@ -199,7 +199,7 @@ def test_a_worker_writes_row_groups_as_big_as_the_local_write() -> None:
     from cableparse import arrow
 
     pairs = [p for p in pipeline.pairs(pipeline.read_inputs(FOLDERS)) if not isinstance(p, Failure)]
-    groups = list(cdask._row_groups(arrow.table_batches(pairs, 10), 25))
+    groups = list(worker._row_groups(arrow.table_batches(pairs, 10), 25))
     sizes = [g["documents"].num_rows for g in groups]
     assert sizes[:-1] == [30] * (len(pairs) // 30) and sum(sizes) == len(pairs)
     assert all(t.column(0).num_chunks == 1 for g in groups for t in g.values())
