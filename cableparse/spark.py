@@ -36,10 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from cableparse import arrow, partitions, pipeline, sources, worker
-from cableparse.inputs import Failure
-from cableparse.model import record_json
-
+# Before cableparse.arrow, whose own message would name only the parquet extra.
 try:
     import pyarrow as pa
     import pyspark  # noqa: F401 - to name the extra when it is missing
@@ -47,6 +44,10 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
     raise ImportError(
         "the Spark engine needs pyspark, an extra of cableparse: pip install 'cableparse[spark]'"
     ) from exc
+
+from cableparse import arrow, partitions, pipeline, sources, worker
+from cableparse.inputs import Failure
+from cableparse.model import record_json
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
