@@ -290,9 +290,12 @@ def write_dataset(
 
 # The archive's references table as `export --format parquet` writes it beside the dataset
 # (render.REFERENCE_FIELDS, resolved when exported): one row a REF item of a cable.
-REFERENCES = pa.schema(
-    [(name, _int if name in ("span_start", "span_end") else _str) for name in REFERENCE_FIELDS],
-    metadata={"cableparse.schema": SCHEMA, "cableparse.table": "references"},
+REFERENCES = _schema(
+    "references",
+    [
+        pa.field(name, _int if name in ("span_start", "span_end") else _str)
+        for name in REFERENCE_FIELDS
+    ],
 )
 
 

@@ -212,3 +212,32 @@ def test_an_item_over_two_lines_and_one_the_parser_unescaped() -> None:
     assert rows[3][5:] == (start, end) and "POLOFF &amp; ECONOFF" in doc.text[start:end]
     # The item after one found on two lines is still found after it.
     assert doc.text[rows[2][5] : rows[2][6]] == "STATE 12345"
+
+
+def test_the_parquet_export_carries_the_references_table(
+    refs_archive: Path, tmp_path: Path
+) -> None:
+    pq = pytest.importorskip("pyarrow.parquet", reason="Parquet is the extra cableparse[parquet]")
+    as_csv = run("export", "--references", "--format", "csv", "--archive", str(refs_archive))
+    expected = list(csv.DictReader(io.StringIO(as_csv.output)))
+    out = tmp_path / "refs.parquet"
+    result = run("export", "--format", "parquet", "-o", str(out), "--archive", str(refs_archive))
+    assert result.exit_code == 0, result.output
+    rows = pq.read_table(out / "references").to_pylist()
+    # The CSV writes every value as text, an empty one for none.
+    assert [{k: "" if v is None else str(v) for k, v in r.items()} for r in rows] == expected
+    assert {r["cited_id"] for r in rows} >= {"09BAKU139", "09YEREVAN20"}
+    # The references table alone, to a folder of its own.
+    alone = tmp_path / "alone"
+    result = run(
+        "export",
+        "--references",
+        "--format",
+        "parquet",
+        "-o",
+        str(alone),
+        "--archive",
+        str(refs_archive),
+    )
+    assert result.exit_code == 0, result.output
+    assert pq.read_table(alone / "references").to_pylist() == rows
